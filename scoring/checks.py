@@ -1,0 +1,192 @@
+"""Checks: what does not add up inside a case, and every difference from what a document states."""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+
+from scoring.funds import FUND_LABELS, FUND_UNITS
+from scoring.grades import grade_for
+from scoring.models import PATH_SEPARATOR, Case
+from scoring.numbers import fmt, fmt_short, quantize
+from scoring.results import Check, ScoreResult
+from scoring.tree import TreeIndex
+
+
+def stated_precision(value: Decimal) -> int:
+    """Decimal places a document used for a figure (``93`` → 0, ``95.91`` → 2)."""
+    exponent = value.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def structural_checks(
+    case: Case,
+    index: TreeIndex,
+    weights: dict[str, Decimal],
+    result: ScoreResult,
+    findings: Counter[str],
+    missing: list[str],
+) -> list[Check]:
+    """Weights that do not add up, scores above weight, loose findings, missing values."""
+    d = case.rounding.decimals
+    checks: list[Check] = []
+    for item in index.nodes:
+        node = item.node
+        if node.children and node.weight is not None and node.split is None:
+            children_sum = sum((weights[f"{item.path}{PATH_SEPARATOR}{c.name}"] for c in node.children), Decimal(0))
+            if children_sum != node.weight:
+                checks.append(
+                    Check(
+                        kind="weight_sum",
+                        severity="error",
+                        location=item.path,
+                        message=f"“{item.path}”下级分值合计 {fmt_short(children_sum, d)}，与本级分值 {fmt_short(node.weight, d)} 不符",
+                        stated=node.weight,
+                        computed=children_sum,
+                    )
+                )
+    root_sum = sum((weights[node.name] for node in case.indicators), Decimal(0))
+    if root_sum != case.full_score:
+        checks.append(
+            Check(
+                kind="weight_sum",
+                severity="error",
+                location="full_score",
+                message=f"一级指标分值合计 {fmt_short(root_sum, d)}，与满分 {fmt_short(case.full_score, d)} 不符",
+                stated=case.full_score,
+                computed=root_sum,
+            )
+        )
+    for node in result.nodes:
+        if node.score > node.weight:
+            checks.append(
+                Check(
+                    kind="score_above_weight",
+                    severity="error",
+                    location=node.path,
+                    message=f"“{node.path}”得分 {fmt(node.score, d)} 超过分值 {fmt_short(node.weight, d)}",
+                    stated=node.weight,
+                    computed=node.score,
+                )
+            )
+    for i, finding in enumerate(case.findings):
+        if finding.indicator is None:
+            label = finding.id or str(i + 1)
+            checks.append(
+                Check(
+                    kind="unattached_finding",
+                    severity="warning",
+                    location=f"findings[{i}]",
+                    message=f"问题清单第 {label} 条（{finding.nature}：{finding.issue or finding.project or ''}）未挂到任何指标，不计入扣分",
+                )
+            )
+    for item in index.nodes:
+        rule = item.node.rule
+        if rule is None:
+            continue
+        attached = findings[item.path]
+        explicit = getattr(rule, "count", None)
+        if rule.type == "per_finding" and explicit is not None and attached and explicit != attached:
+            checks.append(
+                Check(
+                    kind="finding_count",
+                    severity="warning",
+                    location=item.path,
+                    message=f"“{item.path}”按 {explicit} 例扣分，但问题清单中挂在该指标上的有 {attached} 条",
+                    stated=Decimal(explicit),
+                    computed=Decimal(attached),
+                )
+            )
+        if attached and rule.type != "per_finding" and result.node(item.path).score == weights[item.path]:
+            checks.append(
+                Check(
+                    kind="finding_without_deduction",
+                    severity="warning",
+                    location=item.path,
+                    message=f"问题清单中有 {attached} 条挂在“{item.path}”上，但该指标得满分",
+                )
+            )
+    for path in missing:
+        checks.append(
+            Check(
+                kind="missing_value",
+                severity="warning",
+                location=path,
+                message=f"“{path}”缺少实际值（或无法计算），按规则得 0 分；如有说明，请改用 judgment 规则写明",
+            )
+        )
+    return checks
+
+
+def _differs(stated: Decimal, computed: Decimal, decimals: int) -> bool:
+    return quantize(stated, decimals) != quantize(computed, decimals)
+
+
+def stated_checks(case: Case, index: TreeIndex, result: ScoreResult) -> list[Check]:
+    """Every difference between ``case.stated`` and the computed figures, both values and the place."""
+    stated = case.stated
+    if stated is None:
+        return []
+    d = case.rounding.decimals
+    where = f"（{stated.source}）" if stated.source else ""
+    checks: list[Check] = []
+
+    def add(kind: str, location: str, message: str, stated_value: object, computed_value: object, severity: str = "error") -> None:
+        checks.append(
+            Check(kind=kind, severity=severity, location=location, message=message + where, stated=stated_value, computed=computed_value)  # type: ignore[arg-type]
+        )
+
+    if stated.total is not None and _differs(stated.total, result.total, d):
+        add("stated_total", "stated.total", f"报告所写总分 {fmt(stated.total, d)}，重算为 {fmt(result.total, d)}", stated.total, result.total)
+    if stated.grade is not None and stated.grade != result.grade:
+        add("stated_grade", "stated.grade", f"报告所写等级“{stated.grade}”，按重算总分应为“{result.grade}”", stated.grade, result.grade)
+    if stated.grade is not None and stated.total is not None:
+        own = grade_for(stated.total, case.full_score, case.grading)
+        if own != stated.grade:
+            add(
+                "stated_grade_bands",
+                "stated.grade",
+                f"报告所写总分 {fmt(stated.total, d)} 按等级标准应为“{own}”，报告却写“{stated.grade}”",
+                stated.grade,
+                own,
+            )
+    if stated.full_score is not None and stated.full_score != case.full_score:
+        add(
+            "stated_full_score",
+            "stated.full_score",
+            f"报告合计行所写分值 {fmt_short(stated.full_score, d)}，各指标分值合计应为 {fmt_short(case.full_score, d)}",
+            stated.full_score,
+            case.full_score,
+        )
+    for key, value in stated.scores.items():
+        node = result.node(index.resolve(key).path)
+        if _differs(value, node.score, d):
+            add("stated_score", node.path, f"“{node.path}”报告所写得分 {fmt(value, d)}，按规则重算为 {fmt(node.score, d)}（{node.audit}）", value, node.score)
+        weight = stated.weights.get(key, node.weight)
+        if value > weight:
+            add("stated_above_weight", node.path, f"“{node.path}”报告所写得分 {fmt(value, d)} 超过分值 {fmt_short(weight, d)}", value, weight)
+    for key, value in stated.weights.items():
+        node = result.node(index.resolve(key).path)
+        if value != node.weight:
+            add("stated_weight", node.path, f"“{node.path}”报告所写分值 {fmt_short(value, d)}，应为 {fmt_short(node.weight, d)}", value, node.weight)
+    for key, value in stated.rates.items():
+        node = result.node(index.resolve(key).path)
+        if node.rate is not None and _differs(value, node.rate, stated_precision(value)):
+            add("stated_rate", node.path, f"“{node.path}”报告所写得分率 {value}%，按得分 / 分值应为 {fmt(node.rate, d)}%", value, node.rate)
+    for key, value in stated.funds.items():
+        metric = next((m for m in result.funds if m.key == key), None)
+        label = FUND_LABELS.get(key, key)
+        if metric is None or metric.value is None:
+            add("stated_fund_unverifiable", f"funds.{key}", f"报告写{label} {value}，但案例缺少计算它所需的资金数据", value, None, "info")
+            continue
+        precision = stated_precision(value) if FUND_UNITS.get(key) == "%" else d
+        if _differs(value, metric.value, precision):
+            unit = FUND_UNITS.get(key, "")
+            add(
+                "stated_fund",
+                f"funds.{key}",
+                f"报告所写{label} {value}{unit}，按 {metric.formula} 应为 {fmt(metric.value, d)}{unit}",
+                value,
+                metric.value,
+            )
+    return checks

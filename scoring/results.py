@@ -1,0 +1,85 @@
+"""What the engine returns: per-node scores with audit trails, fund metrics, grade and checks."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
+
+Severity = Literal["error", "warning", "info"]
+
+
+class _Result(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    @field_serializer("*", when_used="json")
+    def _decimals_as_numbers(self, value: object) -> object:
+        # JSON consumers want numbers, not strings; values are already rounded.
+        if isinstance(value, Decimal):
+            return float(value)
+        return value
+
+
+class NodeResult(_Result):
+    path: str = Field(description="指标路径，如 项目过程/资金管理/预算执行率")
+    name: str
+    level: int = Field(description="层级：1 为一级指标")
+    parent: str | None
+    is_leaf: bool
+    weight: Decimal
+    score: Decimal
+    rate: Decimal | None = Field(description="得分率（%）；分值为 0 时为空")
+    rule: str | None = Field(default=None, description="评分规则类型（仅末级）")
+    audit: str = Field(description="规则代入数字后的算式")
+    reason: str | None = Field(default=None, description="扣分理由")
+    findings: int = Field(default=0, description="挂在该指标上的问题条数")
+
+
+class FundMetric(_Result):
+    key: str
+    label: str
+    value: Decimal | None
+    unit: Literal["万元", "%"]
+    formula: str
+
+
+class Check(_Result):
+    kind: str = Field(description="检查类别，如 stated_score、weight_sum、fund_identity")
+    severity: Severity
+    location: str = Field(description="出处：指标路径、资金项或 stated 中的键")
+    message: str = Field(description="给审核人看的中文说明")
+    stated: Decimal | str | None = None
+    computed: Decimal | str | None = None
+
+
+class ScoreResult(_Result):
+    project: str
+    full_score: Decimal
+    total: Decimal
+    rate: Decimal = Field(description="总得分率（%）")
+    grade: str
+    nodes: list[NodeResult]
+    funds: list[FundMetric]
+    checks: list[Check]
+
+    def node(self, path_or_name: str) -> NodeResult:
+        """Find a node by full path, or by name when the name is unique."""
+        for node in self.nodes:
+            if node.path == path_or_name:
+                return node
+        matches = [node for node in self.nodes if node.name == path_or_name]
+        if len(matches) != 1:
+            raise KeyError(path_or_name)
+        return matches[0]
+
+    def fund(self, key: str) -> FundMetric:
+        for metric in self.funds:
+            if metric.key == key:
+                return metric
+        raise KeyError(key)
+
+    @property
+    def categories(self) -> list[NodeResult]:
+        """一级指标小计."""
+        return [node for node in self.nodes if node.level == 1]

@@ -1,0 +1,107 @@
+"""The contract every rule family implements, and the registry that names them.
+
+A rule family is one module in this package: a pydantic model of its
+parameters (with a literal ``type``) and a pure function that turns those
+parameters and a :class:`RuleContext` into a :class:`RuleOutcome`. Adding a
+family means adding a module and decorating its function with
+:func:`register_rule`; nothing else changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict
+
+from scoring.numbers import ZERO, to_decimal
+
+FUND_REF_PREFIX = "funds."
+
+
+def _number_or_ref(value: Any) -> Decimal | str:
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith(FUND_REF_PREFIX):
+            return text
+        text = text.rstrip("%％").replace(",", "")
+        return to_decimal(text)
+    if isinstance(value, bool):
+        raise ValueError("应为数字，不能是布尔值")
+    return to_decimal(value)
+
+
+#: A number, or a reference to a computed fund figure such as ``funds.spent``.
+NumberOrRef = Annotated[Decimal | str, BeforeValidator(_number_or_ref)]
+
+
+class RuleParams(BaseModel):
+    """Base of every rule's parameters; unknown keys are errors, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """What a rule may know about the leaf it scores."""
+
+    weight: Decimal
+    findings_count: int = 0
+    fund_figures: dict[str, Decimal | None] = field(default_factory=dict)
+    decimals: int = 2
+
+    def resolve(self, value: Decimal | str | None) -> Decimal | None:
+        """Return a number, looking ``funds.*`` references up in the fund figures."""
+        if value is None or isinstance(value, Decimal):
+            return value
+        key = value.removeprefix(FUND_REF_PREFIX)
+        if key not in self.fund_figures:
+            known = "、".join(sorted(self.fund_figures)) or "无"
+            raise KeyError(f"未知的资金引用 {value}（可用：{known}）")
+        return self.fund_figures[key]
+
+
+@dataclass(frozen=True)
+class RuleOutcome:
+    """A leaf's score before rounding (already capped at its weight and floored at 0)."""
+
+    score: Decimal
+    audit: str
+    reason: str | None = None
+    missing_value: bool = False
+
+
+def clamp(score: Decimal, weight: Decimal) -> Decimal:
+    """Floor at 0 (扣完为止) and cap at the weight (得分不超过分值)."""
+    return min(max(score, ZERO), weight)
+
+
+RuleFunction = Callable[[Any, RuleContext], RuleOutcome]
+
+
+@dataclass(frozen=True)
+class RuleType:
+    name: str
+    label: str
+    params: type[RuleParams]
+    apply: RuleFunction
+
+
+REGISTRY: dict[str, RuleType] = {}
+
+
+def register_rule(name: str, label: str, params: type[RuleParams]) -> Callable[[RuleFunction], RuleFunction]:
+    """Register ``apply`` as the rule family ``name`` (shown to users as ``label``)."""
+
+    def decorator(apply: RuleFunction) -> RuleFunction:
+        if name in REGISTRY:
+            raise ValueError(f"rule type {name!r} is already registered")
+        REGISTRY[name] = RuleType(name=name, label=label, params=params, apply=apply)
+        return apply
+
+    return decorator
+
+
+MISSING_AUDIT = "无法提供具体数值，且无说明，得 0 分"

@@ -1,0 +1,42 @@
+"""定性指标按 好/较好/一般/较差/差 得分值的 100/80/60/40/20%."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from scoring.numbers import HUNDRED, fmt, fmt_short
+from scoring.rules.base import MISSING_AUDIT, RuleContext, RuleOutcome, RuleParams, clamp, register_rule
+
+DEFAULT_SCALE: dict[str, Decimal] = {
+    "好": Decimal(100),
+    "较好": Decimal(80),
+    "一般": Decimal(60),
+    "较差": Decimal(40),
+    "差": Decimal(20),
+}
+
+
+class LevelsParams(RuleParams):
+    type: Literal["levels"]
+    level: str | None = Field(default=None, description="评定等级，如 好")
+    scale: dict[str, Decimal] = Field(default_factory=lambda: dict(DEFAULT_SCALE), description="等级 → 百分比")
+
+    @model_validator(mode="after")
+    def _level_known(self) -> "LevelsParams":
+        if self.level is not None and self.level not in self.scale:
+            raise ValueError(f"未知等级 {self.level!r}，可用：{'、'.join(self.scale)}")
+        return self
+
+
+@register_rule("levels", "定性分级", LevelsParams)
+def apply_levels(params: LevelsParams, ctx: RuleContext) -> RuleOutcome:
+    d = ctx.decimals
+    if params.level is None:
+        return RuleOutcome(score=Decimal(0), audit=MISSING_AUDIT, missing_value=True)
+    percent = params.scale[params.level]
+    score = clamp(ctx.weight * percent / HUNDRED, ctx.weight)
+    audit = f"{params.level} = {fmt_short(percent, d)}%；{fmt_short(ctx.weight, d)} × {fmt_short(percent, d)}% = {fmt(score, d)}"
+    return RuleOutcome(score=score, audit=audit)

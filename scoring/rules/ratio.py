@@ -1,0 +1,65 @@
+"""得分 = 分值 × 比率 (预算执行率、满意度、完成率), capped at the weight."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from scoring.numbers import HUNDRED, fmt, fmt_figure, fmt_pct, fmt_short, pct_to_fraction, quantize
+from scoring.rules.base import MISSING_AUDIT, NumberOrRef, RuleContext, RuleOutcome, RuleParams, clamp, register_rule
+
+
+class RatioParams(RuleParams):
+    type: Literal["ratio"]
+    rate: NumberOrRef | None = Field(default=None, description="比率（百分数，如 95.91），或资金引用")
+    numerator: NumberOrRef | None = Field(default=None, description="分子（实际值），数字或资金引用")
+    denominator: NumberOrRef | None = Field(default=None, description="分母（计划值），数字或资金引用")
+    label: str = Field(default="比率", description="比率的名称，如 预算执行率")
+    cap: Decimal = Field(default=HUNDRED, gt=0, description="比率上限（百分数），默认 100")
+    explanation: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "RatioParams":
+        has_rate = self.rate is not None
+        has_pair = self.numerator is not None or self.denominator is not None
+        if has_rate and has_pair:
+            raise ValueError("rate 与 numerator/denominator 只能给出一种")
+        if has_pair and (self.numerator is None or self.denominator is None):
+            raise ValueError("numerator 与 denominator 须同时给出")
+        return self
+
+
+@register_rule("ratio", "按比率得分", RatioParams)
+def apply_ratio(params: RatioParams, ctx: RuleContext) -> RuleOutcome:
+    d = ctx.decimals
+    weight = fmt_short(ctx.weight, d)
+    prefix = ""
+    if params.rate is not None:
+        percent = ctx.resolve(params.rate)
+    elif params.numerator is not None and params.denominator is not None:
+        numerator = ctx.resolve(params.numerator)
+        denominator = ctx.resolve(params.denominator)
+        if numerator is None or denominator is None:
+            percent = None
+        elif denominator == 0:
+            return RuleOutcome(
+                score=Decimal(0),
+                audit=f"{params.label}的分母为 0，无法计算，得 0 分",
+                missing_value=True,
+            )
+        else:
+            percent = numerator / denominator * HUNDRED
+            prefix = f"{params.label} = {fmt_figure(numerator, d)} / {fmt_figure(denominator, d)} = {fmt_short(quantize(percent, d), d)}%；"
+    else:
+        percent = None
+    if percent is None:
+        return RuleOutcome(score=Decimal(0), audit=MISSING_AUDIT, missing_value=True)
+    fraction = pct_to_fraction(percent, d)
+    capped = min(fraction, params.cap / HUNDRED)
+    raw = ctx.weight * capped
+    score = clamp(raw, ctx.weight)
+    cap_note = f"（比率超过上限 {fmt_short(params.cap, d)}%，按上限计）" if capped < fraction else ""
+    audit = f"{prefix}{weight} × {fmt_pct(capped, d)} = {fmt(score, d)}{cap_note}"
+    return RuleOutcome(score=score, audit=audit)

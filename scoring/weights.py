@@ -1,0 +1,45 @@
+"""Resolve every node's weight: given per node, or split evenly with the remainder on the last child."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from scoring.models import PATH_SEPARATOR, Case, Indicator
+from scoring.numbers import quantize
+from scoring.tree import walk
+
+
+def even_split(total: Decimal, count: int, decimals: int = 2) -> list[Decimal]:
+    """各项指标分值 = 该类总分值 / 指标个数, rounded; the last child takes the remainder.
+
+    ``even_split(Decimal(24), 11)`` gives ten times 2.18 and a last 2.20, so the
+    category still sums exactly (003's 产出).
+    """
+    if count <= 0:
+        return []
+    share = quantize(total / count, decimals)
+    return [share] * (count - 1) + [total - share * (count - 1)]
+
+
+def resolve_weights(case: Case) -> dict[str, Decimal]:
+    """Map every node path to its weight. Parents without a weight get the sum of their children."""
+    decimals = case.rounding.decimals
+    assigned: dict[str, Decimal] = {}
+    located = list(walk(case.indicators))
+    for item in located:
+        node = item.node
+        if node.weight is not None and item.path not in assigned:
+            assigned[item.path] = node.weight
+        if node.split == "even" and node.children:
+            shares = even_split(assigned[item.path], len(node.children), decimals)
+            for child, share in zip(node.children, shares):
+                assigned[f"{item.path}{PATH_SEPARATOR}{child.name}"] = share
+    # Parents without a weight of their own: sum children, deepest first.
+    for item in reversed(located):
+        if item.path not in assigned:
+            assigned[item.path] = _children_sum(item.node, item.path, assigned)
+    return assigned
+
+
+def _children_sum(node: Indicator, path: str, assigned: dict[str, Decimal]) -> Decimal:
+    return sum((assigned[f"{path}{PATH_SEPARATOR}{child.name}"] for child in node.children), Decimal(0))
