@@ -30,6 +30,7 @@ def structural_checks(
     """Weights that do not add up, scores above weight, loose findings, missing values."""
     d = case.rounding.decimals
     checks: list[Check] = []
+    by_path = {node.path: node for node in result.nodes}
     for item in index.nodes:
         node = item.node
         if node.children and node.weight is not None and node.split is None:
@@ -85,8 +86,8 @@ def structural_checks(
         if rule is None:
             continue
         attached = findings[item.path]
-        explicit = getattr(rule, "count", None)
-        if rule.type == "per_finding" and explicit is not None and attached and explicit != attached:
+        explicit = rule.count if rule.type == "per_finding" else None  # type: ignore[union-attr]
+        if explicit is not None and attached and explicit != attached:
             checks.append(
                 Check(
                     kind="finding_count",
@@ -97,7 +98,7 @@ def structural_checks(
                     computed=Decimal(attached),
                 )
             )
-        if attached and rule.type != "per_finding" and result.node(item.path).score == weights[item.path]:
+        if attached and rule.type != "per_finding" and by_path[item.path].score == weights[item.path]:
             checks.append(
                 Check(
                     kind="finding_without_deduction",
@@ -130,6 +131,7 @@ def stated_checks(case: Case, index: TreeIndex, result: ScoreResult) -> list[Che
     d = case.rounding.decimals
     where = f"（{stated.source}）" if stated.source else ""
     checks: list[Check] = []
+    by_path = {node.path: node for node in result.nodes}
 
     def add(kind: str, location: str, message: str, stated_value: object, computed_value: object, severity: str = "error") -> None:
         checks.append(
@@ -159,18 +161,18 @@ def stated_checks(case: Case, index: TreeIndex, result: ScoreResult) -> list[Che
             case.full_score,
         )
     for key, value in stated.scores.items():
-        node = result.node(index.resolve(key).path)
+        node = by_path[index.resolve(key).path]
         if _differs(value, node.score, d):
             add("stated_score", node.path, f"“{node.path}”报告所写得分 {fmt(value, d)}，按规则重算为 {fmt(node.score, d)}（{node.audit}）", value, node.score)
         weight = stated.weights.get(key, node.weight)
         if value > weight:
             add("stated_above_weight", node.path, f"“{node.path}”报告所写得分 {fmt(value, d)} 超过分值 {fmt_short(weight, d)}", value, weight)
     for key, value in stated.weights.items():
-        node = result.node(index.resolve(key).path)
+        node = by_path[index.resolve(key).path]
         if value != node.weight:
             add("stated_weight", node.path, f"“{node.path}”报告所写分值 {fmt_short(value, d)}，应为 {fmt_short(node.weight, d)}", value, node.weight)
     for key, value in stated.rates.items():
-        node = result.node(index.resolve(key).path)
+        node = by_path[index.resolve(key).path]
         if node.rate is not None and _differs(value, node.rate, stated_precision(value)):
             add("stated_rate", node.path, f"“{node.path}”报告所写得分率 {value}%，按得分 / 分值应为 {fmt(node.rate, d)}%", value, node.rate)
     for key, value in stated.funds.items():

@@ -177,3 +177,6 @@ def _identity_checks(funds: Funds, values: dict[str, Decimal | None], decimals: 
 
 FUND_LABELS: dict[str, str] = {**_AMOUNT_LABELS, **{d.key: d.label for d in _DERIVED}}
 FUND_UNITS: dict[str, str] = {**{key: "万元" for key in _AMOUNT_LABELS}, **{d.key: d.unit for d in _DERIVED}}
+
+#: Names a rule may reference as ``funds.<name>``.
+FUND_REFERENCE_KEYS: tuple[str, ...] = (*_AMOUNT_LABELS, *(d.key for d in _DERIVED))

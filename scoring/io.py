@@ -147,20 +147,17 @@ def _problems_from_validation(exc: ValidationError, tree: Any, source: str) -> l
 
 
 def _parse_text(text: str, source: str, fmt: str) -> Any:
-    if fmt == "json":
-        try:
-            return json.loads(text, parse_float=Decimal)
-        except json.JSONDecodeError as exc:
-            raise CaseFileError([Problem(source, exc.lineno, "", f"JSON 格式错误：{exc.msg}")]) from exc
+    # JSON is read with the YAML parser too: it keeps line numbers for error messages.
+    label = "JSON" if fmt == "json" else "YAML"
     yaml = YAML(typ="rt")
     try:
         return yaml.load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        raise CaseFileError([Problem(source, line, "", f"YAML 格式错误：{exc.problem or exc.context}")]) from exc
+        raise CaseFileError([Problem(source, line, "", f"{label} 格式错误：{exc.problem or exc.context}")]) from exc
     except YAMLError as exc:
-        raise CaseFileError([Problem(source, None, "", f"YAML 格式错误：{exc}")]) from exc
+        raise CaseFileError([Problem(source, None, "", f"{label} 格式错误：{exc}")]) from exc
 
 
 def parse_case(text: str, source: str = "<case>", fmt: str = "yaml") -> Case:

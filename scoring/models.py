@@ -151,10 +151,6 @@ class Indicator(_Model):
             given = [child.name for child in self.children if child.weight is not None]
             if given:
                 raise ValueError(f"指标“{self.name}”已平分分值，子指标不应再给 weight：{'、'.join(given)}")
-        else:
-            for child in self.children:
-                if child.weight is None and not child.children:
-                    raise ValueError(f"末级指标“{child.name}”缺少分值（weight）")
         return self
 
 

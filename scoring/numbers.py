@@ -29,9 +29,12 @@ def to_decimal(value: Number) -> Decimal:
     return result
 
 
+_QUANTA = {places: Decimal(1).scaleb(-places) for places in range(0, 13)}
+
+
 def quantize(value: Decimal, decimals: int = 2) -> Decimal:
     """Round half up to ``decimals`` places, as Chinese reports do (四舍五入)."""
-    return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return value.quantize(_QUANTA[decimals], rounding=ROUND_HALF_UP)
 
 
 def fmt(value: Decimal, decimals: int = 2) -> str:

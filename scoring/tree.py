@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from typing import NamedTuple
 
+from scoring.funds import FUND_REFERENCE_KEYS
 from scoring.models import PATH_SEPARATOR, Case, Indicator
+from scoring.rules.base import FUND_REF_PREFIX
 
 
-@dataclass(frozen=True)
-class Located:
+class Located(NamedTuple):
     path: str
     node: Indicator
     level: int
@@ -40,6 +42,14 @@ class TreeIndex:
         for item in self.nodes:
             self._by_name.setdefault(item.node.name, []).append(item)
 
+    def count_by_leaf(self, keys: Iterable[str | None]) -> Counter[str]:
+        """How many of ``keys`` (finding indicators) name each node path; ``None`` counts nowhere."""
+        counts: Counter[str] = Counter()
+        for key, times in Counter(keys).items():
+            if key is not None:
+                counts[self.resolve(key).path] += times
+        return counts
+
     def resolve(self, key: str) -> Located:
         """Return the node named by ``key``; raise ``LookupError`` with a Chinese message otherwise."""
         key = key.strip()
@@ -54,8 +64,19 @@ class TreeIndex:
         raise LookupError(f"找不到指标“{key}”")
 
     def reference_errors(self, case: Case) -> list[tuple[tuple[str | int, ...], str]]:
-        """Every finding or stated entry that points to no indicator, with its location."""
+        """Leaves without a weight, and findings or stated entries that point to no indicator, with their locations."""
         errors: list[tuple[tuple[str | int, ...], str]] = []
+        for item in self.nodes:
+            parent = self.by_path[item.parent].node if item.parent is not None else None
+            split = parent is not None and parent.split == "even"
+            if item.node.weight is None and not item.node.children and not split:
+                errors.append(((*item.loc, "weight"), f"末级指标“{item.path}”缺少分值（weight）"))
+            rule = item.node.rule
+            for name, value in (rule or {}):  # type: ignore[union-attr]
+                if isinstance(value, str) and value.startswith(FUND_REF_PREFIX):
+                    if value.removeprefix(FUND_REF_PREFIX) not in FUND_REFERENCE_KEYS:
+                        known = "、".join(FUND_REFERENCE_KEYS)
+                        errors.append(((*item.loc, "rule", name), f"未知的资金引用 {value}（可用：funds. 加 {known}）"))
         for i, finding in enumerate(case.findings):
             if finding.indicator is None:
                 continue

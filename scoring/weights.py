@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from scoring.models import PATH_SEPARATOR, Case, Indicator
 from scoring.numbers import quantize
-from scoring.tree import walk
+from scoring.tree import Located, walk
 
 
 def even_split(total: Decimal, count: int, decimals: int = 2) -> list[Decimal]:
@@ -21,11 +21,15 @@ def even_split(total: Decimal, count: int, decimals: int = 2) -> list[Decimal]:
     return [share] * (count - 1) + [total - share * (count - 1)]
 
 
-def resolve_weights(case: Case) -> dict[str, Decimal]:
-    """Map every node path to its weight. Parents without a weight get the sum of their children."""
+def resolve_weights(case: Case, located: list[Located] | None = None) -> dict[str, Decimal]:
+    """Map every node path to its weight. Parents without a weight get the sum of their children.
+
+    ``located`` is the tree walk when the caller already has it (see :class:`scoring.tree.TreeIndex`).
+    """
     decimals = case.rounding.decimals
     assigned: dict[str, Decimal] = {}
-    located = list(walk(case.indicators))
+    if located is None:
+        located = list(walk(case.indicators))
     for item in located:
         node = item.node
         if node.weight is not None and item.path not in assigned:

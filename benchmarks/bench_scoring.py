@@ -1,0 +1,94 @@
+"""Time the scoring engine on a generated case: 10,000 leaves, 50,000 findings.
+
+Run:  python benchmarks/bench_scoring.py [--leaves 10000] [--findings 50000] [--repeat 5]
+
+Prints the time to validate the case (pydantic, what loading a file costs
+beyond parsing) and the time to score it (the pure engine), each as min and
+median over the repeats, plus a baseline: the same engine on a 100-leaf case,
+so the ratio shows how cost grows with size. Aim: scoring under 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scoring import Case, score_case  # noqa: E402
+
+RULE_MAKERS = [
+    lambda rng: {"type": "judgment", "deduction": str(rng.choice([0, 0, 0.5, 1])), "reason": "抽查发现问题"},
+    lambda rng: {"type": "ratio", "rate": str(round(rng.uniform(60, 110), 2))},
+    lambda rng: {"type": "per_finding", "per": rng.choice(["0.2", "0.5"])},
+    lambda rng: {"type": "levels", "level": rng.choice(["好", "较好", "一般"])},
+    lambda rng: {"type": "output_band", "target": 100, "actual": rng.randint(80, 140)},
+    lambda rng: {"type": "result_target", "target": 50, "actual": rng.randint(40, 60)},
+]
+
+
+def generate(leaves: int, findings: int, seed: int = 7) -> dict[str, Any]:
+    """Four 一级, 25 二级 each, leaves spread evenly below; per-finding leaves get the findings."""
+    rng = random.Random(seed)
+    per_second = max(1, leaves // 100)
+    roots = []
+    leaf_names: list[str] = []
+    count = 0
+    for a in range(4):
+        seconds = []
+        for b in range(25):
+            children = []
+            for c in range(per_second):
+                if count >= leaves:
+                    break
+                name = f"指标{a}-{b}-{c}"
+                children.append({"name": name, "weight": "1", "rule": RULE_MAKERS[count % len(RULE_MAKERS)](rng)})
+                leaf_names.append(f"一级{a}/二级{a}-{b}/{name}")
+                count += 1
+            if children:
+                seconds.append({"name": f"二级{a}-{b}", "children": children})
+        roots.append({"name": f"一级{a}", "children": seconds})
+    per_finding = [name for i, name in enumerate(leaf_names) if i % len(RULE_MAKERS) == 2]
+    rows = [{"nature": rng.choice(["政府采购管理不规范", "合同管理不规范", "验收不及时"]), "indicator": rng.choice(per_finding)} for _ in range(findings)]
+    return {"project": {"name": "基准"}, "full_score": str(count), "indicators": roots, "findings": rows}
+
+
+def timed(function: Any, repeat: int) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--leaves", type=int, default=10_000)
+    parser.add_argument("--findings", type=int, default=50_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+
+    data = generate(args.leaves, args.findings)
+    validate = timed(lambda: Case.model_validate(data), args.repeat)
+    case = Case.model_validate(data)
+    score = timed(lambda: score_case(case), args.repeat)
+    result = score_case(case)
+
+    small = Case.model_validate(generate(100, 500))
+    baseline = timed(lambda: score_case(small), args.repeat * 4)
+
+    print(f"case: {args.leaves} leaves, {args.findings} findings, {len(result.nodes)} nodes, total {result.total}, {len(result.checks)} checks")
+    print(f"validate (pydantic): min {min(validate):8.1f} ms   median {statistics.median(validate):8.1f} ms")
+    print(f"score (engine):      min {min(score):8.1f} ms   median {statistics.median(score):8.1f} ms   (aim < 100 ms)")
+    print(f"baseline 100 leaves: min {min(baseline):8.2f} ms   median {statistics.median(baseline):8.2f} ms")
+    print(f"ratio large/baseline (median): {statistics.median(score) / statistics.median(baseline):.1f}x for {args.leaves / 100:.0f}x the leaves")
+
+
+if __name__ == "__main__":
+    main()

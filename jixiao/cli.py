@@ -1,0 +1,151 @@
+"""The ``jixiao`` command line: thin commands over the same functions the API calls."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from scoring import RULES, CaseFileError, dump_case, load_case, score_case
+from scoring.io import write_atomic
+from scoring.xlsx import export_result_xlsx, import_scoring_sheet
+
+app = typer.Typer(
+    name="jixiao",
+    help=(
+        "绩效评价报告助手：按评分规则确定性地计算每一个分数，核对报告所写数字。\n\n"
+        "示例：\n\n"
+        "  jixiao score corpus/cases/sample_case.yaml\n\n"
+        "  jixiao score case.yaml --json > result.json\n\n"
+        "  jixiao import-xlsx 评分表.xlsx -o case.yaml\n\n"
+        "  jixiao rules"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+stdout = Console()
+stderr = Console(stderr=True)
+
+EXIT_BAD_INPUT = 2
+
+
+def _fail(problems: CaseFileError) -> None:
+    for problem in problems.problems:
+        print(f"错误：{problem}", file=sys.stderr)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@app.command()
+def score(
+    case: Annotated[Path, typer.Argument(help="案例文件（.yaml / .yml / .json）", show_default=False)],
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON（键：total、grade、nodes、funds、checks）")] = False,
+    xlsx: Annotated[Path | None, typer.Option("--xlsx", help="同时把评分表、资金和检查结果写入该 .xlsx 文件")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="检查中有“错误”时以退出码 1 结束（用于流水线）")] = False,
+) -> None:
+    """按案例文件中的评分规则计算每个指标的得分、小计、总分和等级，并列出所有不一致之处。
+
+    每个末级指标的“计算过程”列出代入数字后的算式（如 2 × 95.91% = 1.92）；
+    案例中 stated 部分（报告所写的分数、等级、资金数）与重算结果不符的，逐条列在“检查”中。
+    """
+    try:
+        result = score_case(load_case(case))
+    except CaseFileError as exc:
+        _fail(exc)
+    if xlsx is not None:
+        write_atomic(xlsx, export_result_xlsx(result))
+    if as_json:
+        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+    else:
+        from jixiao.render import print_result
+
+        print_result(result, stdout)
+        if xlsx is not None:
+            stdout.print(f"已写入 {xlsx}")
+    if strict and any(check.severity == "error" for check in result.checks):
+        raise typer.Exit(1)
+
+
+@app.command("import-xlsx")
+def import_xlsx(
+    workbook: Annotated[Path, typer.Argument(help="评分表 .xlsx（列：一级指标/二级指标/三级指标/分值/得分/评价说明）", show_default=False)],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="写入的案例文件（.yaml 或 .json）；不给则打印到屏幕")] = None,
+    sheet: Annotated[str | None, typer.Option("--sheet", help="工作表名；不给则自动寻找含评分表表头的工作表")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="项目名称；默认取文件名")] = None,
+) -> None:
+    """把 Excel 评分表转换为案例文件。
+
+    每个末级指标按“分值 − 得分”记为 judgment（酌情扣分）规则，评价说明作为扣分理由；
+    表中得分同时写入 stated，便于之后改用比率、每例扣分等规则时核对差异。
+    合并单元格与空白单元格沿用上一行的指标名称。
+    """
+    try:
+        case = import_scoring_sheet(workbook, sheet, name)
+    except CaseFileError as exc:
+        _fail(exc)
+    fmt = "json" if out is not None and out.suffix.lower() == ".json" else "yaml"
+    text = dump_case(case, fmt)
+    if out is None:
+        sys.stdout.write(text)
+        return
+    write_atomic(out, text)
+    leaves = sum(1 for _ in _leaves(case.indicators))
+    stdout.print(f"已写入 {out}：{len(case.indicators)} 个一级指标，{leaves} 个末级指标，满分 {case.full_score}")
+
+
+def _leaves(nodes):  # type: ignore[no-untyped-def]
+    for node in nodes:
+        if node.children:
+            yield from _leaves(node.children)
+        else:
+            yield node
+
+
+@app.command()
+def rules(as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False) -> None:
+    """列出可用的评分规则类型及其参数（写案例文件时对照）。"""
+    catalogue = []
+    for rule in RULES.values():
+        fields = {
+            key: (info.description or "")
+            for key, info in rule.params.model_fields.items()
+            if key != "type"
+        }
+        catalogue.append({"type": rule.name, "label": rule.label, "doc": (sys.modules[rule.apply.__module__].__doc__ or "").strip(), "params": fields})
+    if as_json:
+        sys.stdout.write(json.dumps(catalogue, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table(title="评分规则类型（rule.type）", show_lines=True)
+    table.add_column("type", style="bold")
+    table.add_column("含义")
+    table.add_column("参数")
+    for item in catalogue:
+        params = "\n".join(f"{key}：{text}" if text else key for key, text in item["params"].items()) or "（无）"
+        table.add_row(item["type"], item["label"], params)
+    stdout.print(table)
+
+
+def main() -> None:
+    """Console entry point: bad input exits 2 with a message, never a traceback."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        stderr.print("已中断。")
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - last line of defence for users
+        if os.environ.get("JIXIAO_DEBUG"):
+            raise
+        print(f"内部错误：{type(exc).__name__}: {exc}（设置 JIXIAO_DEBUG=1 可查看详细信息）", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

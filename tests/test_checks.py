@@ -1,0 +1,99 @@
+"""Differences from what a document states, and fund identities."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from scoring import parse_case, score_case
+
+BASE = """
+project: {{name: x}}
+funds:
+  budget: 3773
+  adjustment: 0
+  allocated: 3773
+  received: 3773
+  spent: 3513
+  carried_over: 0
+  recovered: 0
+  contract_amount: 1326.47
+  contract_paid: 945.61
+  lines:
+    - {{name: 甲, budget: 3000}}
+    - {{name: 乙, budget: 773}}
+indicators:
+  - name: 过程
+    weight: 100
+    children:
+      - {{name: 预算执行率, weight: 6, rule: {{type: output_band, target: 100, actual: funds.execution_rate}}}}
+      - {{name: 其他, weight: 94, rule: {{type: judgment, deduction: 10, reason: 管理不规范}}}}
+{stated}
+"""
+
+
+def run(stated: str = ""):
+    return score_case(parse_case(BASE.format(stated=stated)))
+
+
+def test_fund_metrics() -> None:
+    result = run()
+    assert result.fund("execution_rate").value == Decimal("93.11")
+    assert result.fund("fund_balance").value == Decimal("260.00")
+    assert result.fund("indicator_balance").value == Decimal("0.00")
+    assert result.fund("contract_payment_ratio").value == Decimal("71.29")
+    assert result.fund("arrival_rate").value == Decimal("100.00")
+
+
+def test_fund_balance_identity_fails_like_seed_003() -> None:
+    checks = [c for c in run().checks if c.kind == "fund_identity"]
+    assert len(checks) == 1
+    assert checks[0].computed == Decimal("260.00") and checks[0].stated == Decimal("0.00")
+
+
+def test_fund_ref_feeds_a_rule() -> None:
+    # 93.11% of target → 6.89 points below → 6 − 6.89 × 5% × 6 = 3.933 → 3.93
+    assert run().node("预算执行率").score == Decimal("3.93")
+
+
+def test_every_stated_difference_is_reported() -> None:
+    result = run(
+        """
+stated:
+  source: 报告表3
+  total: 90
+  grade: 优
+  full_score: 94
+  scores: {预算执行率: 6, 其他: 84}
+  weights: {其他: 90}
+  rates: {过程: 90}
+  funds: {execution_rate: 93, fund_balance: 260, balance: 300}
+"""
+    )
+    found = {(c.kind, c.location): c for c in result.checks}
+    assert found[("stated_total", "stated.total")].computed == result.total
+    assert ("stated_grade", "stated.grade") in found
+    assert ("stated_full_score", "stated.full_score") in found
+    assert found[("stated_score", "过程/预算执行率")].stated == Decimal(6)
+    assert ("stated_score", "过程/其他") not in found  # 84 is right
+    assert found[("stated_weight", "过程/其他")].computed == Decimal(94)
+    assert ("stated_rate", "过程") in found  # 87.93 % computed
+    assert ("stated_fund", "funds.balance") in found  # 3773 − 3513 = 260
+    # 93 % stated with no decimals matches 93.11 % at the stated precision; 260 is right.
+    assert ("stated_fund", "funds.execution_rate") not in found
+    assert ("stated_fund", "funds.fund_balance") not in found
+    assert all("报告表3" in c.message for c in result.checks if c.kind.startswith("stated"))
+
+
+def test_stated_grade_inconsistent_with_its_own_total() -> None:
+    result = run("stated: {total: 82, grade: 优}")
+    assert any(c.kind == "stated_grade_bands" and c.computed == "良" for c in result.checks)
+
+
+def test_sub_project_lines_must_sum() -> None:
+    result = score_case(parse_case(BASE.format(stated="").replace("budget: 773", "budget: 770")))
+    assert [c.location for c in result.checks if c.kind == "fund_lines_sum"] == ["funds.lines.budget"]
+
+
+def test_stated_fund_without_data_is_unverifiable() -> None:
+    case = parse_case("project: {name: x}\nfull_score: 1\nindicators: [{name: a, weight: 1, rule: {type: judgment}}]\nstated: {funds: {balance: 5}}\n")
+    assert [c.kind for c in score_case(case).checks] == ["stated_fund_unverifiable"]

@@ -1,0 +1,93 @@
+"""The ``jixiao`` command as a user runs it: real processes, real files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+SAMPLE = ROOT / "corpus" / "cases" / "sample_case.yaml"
+
+
+def jixiao(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "jixiao", *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+GOOD = "project: {name: x}\nfull_score: 2\nindicators:\n  - name: a\n    weight: 2\n    rule: {type: judgment}\n"
+
+BAD_INPUTS = {
+    "malformed.yaml": ("project: {name: x\nindicators: [\n", ":2: YAML 格式错误"),
+    "unknown_rule.yaml": (GOOD.replace("judgment", "magic"), ":6: indicators[0].rule: 未知的评分规则类型 'magic'"),
+    "missing_weight.yaml": (GOOD.replace("    weight: 2\n", ""), ":4: indicators[0].weight: 末级指标“a”缺少分值"),
+    "text_number.yaml": (GOOD.replace("weight: 2", "weight: 两分"), ":5: indicators[0].weight: 应为数字"),
+    "bad_finding.yaml": (GOOD + "findings:\n  - {nature: 采购, indicator: 不存在}\n", ":8: findings[0].indicator: 找不到指标“不存在”"),
+    "bad.json": ('{"project": {"name": "x"},\n "indicators": [{"name": "a", "weight": "abc", "rule": {"type": "judgment"}}]}', ":2: indicators[0].weight: 应为数字"),
+    "nan_weight.yaml": (GOOD.replace("weight: 2", "weight: .nan"), ":5: indicators[0].weight:"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_INPUTS))
+def test_bad_input_one_line_error_exit_2(tmp_path: Path, name: str) -> None:
+    text, expected = BAD_INPUTS[name]
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    proc = jixiao("score", str(path))
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith(f"错误：{path}")
+    assert expected in lines[0]
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    proc = jixiao("score", str(tmp_path / "nope.yaml"))
+    assert proc.returncode == 2
+    assert "文件不存在" in proc.stderr
+
+
+def test_gbk_case_file_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "gbk.yaml"
+    path.write_bytes("project: {name: 某项目}\nfull_score: 2\nindicators:\n  - {name: 立项, weight: 2, rule: {type: judgment}}\n".encode("gbk"))
+    proc = jixiao("score", str(path), "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["project"] == "某项目"
+
+
+def test_score_json_keys_and_table() -> None:
+    proc = jixiao("score", str(SAMPLE), "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert {"total", "grade", "nodes", "checks", "funds"} <= set(data)
+    leaves = [n for n in data["nodes"] if n["is_leaf"]]
+    roots = [n for n in data["nodes"] if n["level"] == 1]
+    assert round(sum(n["score"] for n in roots), 2) == data["total"]
+    assert all(n["audit"] for n in leaves)
+    table = jixiao("score", str(SAMPLE))
+    assert table.returncode == 0
+    assert f"{data['total']:.2f}" in table.stdout and data["grade"] in table.stdout
+
+
+def test_strict_exits_1_on_error_checks(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(GOOD + "stated: {total: 1}\n", encoding="utf-8")
+    assert jixiao("score", str(path)).returncode == 0
+    assert jixiao("score", str(path), "--strict").returncode == 1
+
+
+def test_every_command_has_help() -> None:
+    for command in ("score", "import-xlsx", "rules"):
+        proc = jixiao(command, "--help")
+        assert proc.returncode == 0 and "Usage" in proc.stdout, command
+
+
+def test_rules_lists_every_registered_type() -> None:
+    from scoring import RULES
+
+    data = json.loads(jixiao("rules", "--json").stdout)
+    assert [item["type"] for item in data] == list(RULES)

@@ -1,0 +1,21 @@
+"""The public surface of ``scoring`` is what ``__all__`` says, and it all imports."""
+
+import scoring
+
+
+def test_all_names_exist() -> None:
+    assert sorted(scoring.__all__) == sorted(set(scoring.__all__))
+    for name in scoring.__all__:
+        assert hasattr(scoring, name), name
+
+
+def test_public_surface_is_stable() -> None:
+    assert set(scoring.__all__) == {
+        "RULES", "Case", "CaseFileError", "Check", "Finding", "FundMetric", "Funds", "Indicator", "NodeResult",
+        "Problem", "Project", "ScoreResult", "Stated", "dump_case", "even_split", "grade_for", "load_case",
+        "parse_case", "score_case",
+    }
+
+
+def test_every_rule_family_is_registered() -> None:
+    assert set(scoring.RULES) == {"ratio", "per_finding", "judgment", "levels", "output_band", "result_target", "missing"}
