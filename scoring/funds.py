@@ -140,12 +140,15 @@ def _identity_checks(funds: Funds, values: dict[str, Decimal | None], decimals: 
     for line_key, total_key in (("lines_budget", "budget"), ("lines_received", "received"), ("lines_spent", "spent")):
         line_total, total = values[line_key], values[total_key]
         if line_total is not None and total is not None and quantize(line_total, decimals) != quantize(total, decimals):
+            # Each line rounded to the cent can drift by half a cent: flag it, but as a likely rounding artefact.
+            rounding_only = abs(line_total - total) <= Decimal(len(funds.lines)) * Decimal("0.5") * Decimal(1).scaleb(-decimals)
+            note = "（差额在各行四舍五入误差以内，可能是逐行取整所致）" if rounding_only else ""
             checks.append(
                 Check(
                     kind="fund_lines_sum",
-                    severity="error",
+                    severity="warning" if rounding_only else "error",
                     location=f"funds.lines.{total_key}",
-                    message=f"子项目{_AMOUNT_LABELS[total_key]}合计 {fmt(line_total, decimals)} 与总额 {fmt(total, decimals)} 不符",
+                    message=f"子项目{_AMOUNT_LABELS[total_key]}合计 {fmt(line_total, decimals)} 与总额 {fmt(total, decimals)} 不符{note}",
                     stated=quantize(total, decimals),
                     computed=quantize(line_total, decimals),
                 )

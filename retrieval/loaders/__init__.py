@@ -1,0 +1,1 @@
+"""Loaders turn a file into a :class:`~retrieval.models.LoadedDocument`; one module per format."""
