@@ -74,7 +74,7 @@ def _execution_rate(funds: Funds, _: dict[str, Decimal | None]) -> Decimal | Non
 
 _DERIVED: tuple[_Derived, ...] = (
     _Derived("planned", "计划资金（预算 + 调整）", "万元", "年初预算 + 调整预算", lambda f, v: _planned(f)),
-    _Derived("execution_rate", "预算执行率", "%", "实际支出 / 实际到位（或全年预算）", _execution_rate),
+    _Derived("execution_rate", "预算执行率", "%", "实际支出 / 实际到位", _execution_rate),
     _Derived("arrival_rate", "资金到位率", "%", "实际到位 / 计划资金", lambda f, v: _percent(f.received, v["planned"])),
     _Derived("balance", "资金结余", "万元", "实际到位 − 实际支出", lambda f, v: _add(f.received, -f.spent if f.spent is not None else None)),
     _Derived(
@@ -112,8 +112,11 @@ def compute_funds(funds: Funds, decimals: int = 2) -> FundFigures:
         value = derived.compute(funds, values)
         values[derived.key] = value
         if value is not None and derived.key != "planned":
+            formula = derived.formula
+            if derived.key == "execution_rate" and funds.execution_basis == "budget":
+                formula = "实际支出 / 计划资金（预算 + 调整）"
             metrics.append(
-                FundMetric(key=derived.key, label=derived.label, value=quantize(value, decimals), unit=derived.unit, formula=derived.formula)  # type: ignore[arg-type]
+                FundMetric(key=derived.key, label=derived.label, value=quantize(value, decimals), unit=derived.unit, formula=formula)  # type: ignore[arg-type]
             )
     return FundFigures(values=values, metrics=metrics, checks=_identity_checks(funds, values, decimals))
 
