@@ -133,6 +133,11 @@ def rules(as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] =
     stdout.print(table)
 
 
+from jixiao import precedents  # noqa: E402  (commands register themselves on the app)
+
+precedents.register(app)
+
+
 def main() -> None:
     """Console entry point: bad input exits 2 with a message, never a traceback."""
     try:

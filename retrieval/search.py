@@ -1,0 +1,159 @@
+"""Hybrid search: dense (Chroma) and keyword (BM25) rankings fused by reciprocal rank, with filters and citations."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from retrieval.models import SectionKind
+
+RRF_K = 60
+_HEADING_NUMBER = re.compile(r"^\s*(附件\s*\d+|[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\(\s*[一二三四五六七八九十]+\s*\)|\d+[\.．、]|（\d+）|\(\d+\))")
+_NORMALISE = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+class SearchFilters(BaseModel):
+    """Restrict a search; every field is optional."""
+
+    kinds: list[SectionKind] | None = Field(default=None, description="章节类型，如 problems、suggestions")
+    year_from: int | None = None
+    year_to: int | None = None
+    region: str | None = Field(default=None, description="地区（包含匹配）")
+    doc_kind: str | None = Field(default=None, description="report 或 policy")
+    doc_ids: list[str] | None = None
+
+    def chroma_where(self) -> dict[str, Any] | None:
+        clauses: list[dict[str, Any]] = []
+        if self.kinds:
+            clauses.append({"section_kind": {"$in": list(self.kinds)}})
+        if self.year_from is not None:
+            clauses.append({"year": {"$gte": self.year_from}})
+        if self.year_to is not None:
+            clauses.append({"year": {"$lte": self.year_to}})
+        if self.doc_kind:
+            clauses.append({"doc_kind": self.doc_kind})
+        if self.doc_ids:
+            clauses.append({"doc_id": {"$in": list(self.doc_ids)}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def accepts(self, meta: dict[str, Any]) -> bool:
+        """The same filter in Python (the region filter is a substring match Chroma cannot express)."""
+        if self.kinds and meta.get("section_kind") not in self.kinds:
+            return False
+        year = meta.get("year")
+        if self.year_from is not None and (year is None or year < self.year_from):
+            return False
+        if self.year_to is not None and (year is None or year > self.year_to):
+            return False
+        if self.region and self.region not in (meta.get("region") or ""):
+            return False
+        if self.doc_kind and meta.get("doc_kind") != self.doc_kind:
+            return False
+        if self.doc_ids and meta.get("doc_id") not in self.doc_ids:
+            return False
+        return True
+
+
+class Citation(BaseModel):
+    """Where a passage comes from, precisely enough for a reviewer to open it."""
+
+    doc_id: str
+    source: str = Field(description="源文件名")
+    title: str
+    section_path: list[str]
+    section_label: str = Field(description="章节编号，如 六、（四）")
+    paragraph: int = Field(description="小节内第几段")
+    start: int
+    end: int
+    page: int | None = None
+    display: str = Field(description="给人看的出处，如 《…报告》 六、（四） 第1段")
+
+
+class Hit(BaseModel):
+    chunk_id: str
+    doc_id: str
+    text: str
+    score: float = Field(description="融合得分（倒数排名融合）")
+    dense_score: float | None = Field(default=None, description="向量余弦相似度")
+    keyword_score: float | None = Field(default=None, description="BM25 得分")
+    section_kind: str
+    doc_kind: str
+    year: int | None = None
+    region: str | None = None
+    citation: Citation
+
+
+def section_label(path: list[str]) -> str:
+    numbers = [m.group(1).strip() for heading in path if (m := _HEADING_NUMBER.match(heading))]
+    return "".join(numbers)
+
+
+def make_citation(meta: dict[str, Any]) -> Citation:
+    path = meta["section_path"] if isinstance(meta["section_path"], list) else json.loads(meta["section_path"])
+    label = section_label(path) or (path[-1] if path else "正文")
+    title = meta.get("title") or meta["doc_id"]
+    page = meta.get("page")
+    where = f"第{page}页 " if page else ""
+    return Citation(
+        doc_id=meta["doc_id"],
+        source=meta.get("source", ""),
+        title=title,
+        section_path=path,
+        section_label=label,
+        paragraph=int(meta.get("paragraph", 1)),
+        start=int(meta.get("start", 0)),
+        end=int(meta.get("end", 0)),
+        page=page,
+        display=f"《{title}》 {where}{label} 第{int(meta.get('paragraph', 1))}段",
+    )
+
+
+@dataclass
+class Rows:
+    """Every live chunk in memory (id, text, metadata) with column arrays for fast filter masks."""
+
+    ids: list[str]
+    texts: list[str]
+    metas: list[dict[str, Any]]
+
+    def __post_init__(self) -> None:
+        self.position = {chunk_id: i for i, chunk_id in enumerate(self.ids)}
+
+    def mask(self, filters: SearchFilters) -> np.ndarray | None:
+        if filters == SearchFilters():
+            return None
+        return np.fromiter((1.0 if filters.accepts(meta) else 0.0 for meta in self.metas), dtype=np.float32, count=len(self.metas))
+
+
+def rrf(rankings: list[list[str]], k: int = RRF_K) -> dict[str, float]:
+    """Reciprocal-rank fusion: Σ 1 / (k + rank), rank from 1."""
+    fused: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, chunk_id in enumerate(ranking, start=1):
+            fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (k + rank)
+    return fused
+
+
+def _shingles(text: str) -> set[str]:
+    plain = _NORMALISE.sub("", text)
+    return {plain[i : i + 4] for i in range(max(1, len(plain) - 3))}
+
+
+def collapse_near_duplicates(hits: list[Hit], threshold: float = 0.8) -> list[Hit]:
+    """Keep the best of passages that share most of their character 4-grams (reports repeat themselves)."""
+    kept: list[Hit] = []
+    seen: list[set[str]] = []
+    for hit in hits:
+        grams = _shingles(hit.text)
+        if any(len(grams & other) / max(1, min(len(grams), len(other))) >= threshold for other in seen):
+            continue
+        kept.append(hit)
+        seen.append(grams)
+    return kept

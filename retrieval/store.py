@@ -1,0 +1,201 @@
+"""Chroma as the store of record: chunk vectors with their metadata, and a catalog of documents.
+
+A document becomes visible only when its catalog record is written, after all
+of its chunks are in; chunks of any other generation are invisible and are
+removed on the next ingest. So a crash mid-ingest leaves the index as it was.
+The same code runs on an embedded store (a folder) or a ``chroma run`` server.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import chromadb
+import numpy as np
+from chromadb.config import Settings as ChromaSettings
+
+from retrieval.models import Chunk, DocumentMeta
+
+CHUNKS = "jixiao_chunks"
+DOCUMENTS = "jixiao_documents"
+PAGE = 1000
+
+
+class StoreError(RuntimeError):
+    """The vector store cannot be used; the message says where and what to do."""
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    meta: DocumentMeta
+    content_hash: str
+    generation: str
+    path: str
+    chunks: int
+    ingested_at: float
+
+
+def _client(path: Path | None, url: str | None) -> Any:
+    settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if url:
+        parsed = urlparse(url if "://" in url else f"http://{url}")
+        try:
+            client = chromadb.HttpClient(host=parsed.hostname or "127.0.0.1", port=parsed.port or 8000, ssl=parsed.scheme == "https", settings=settings)
+            client.heartbeat()
+        except Exception as exc:
+            raise StoreError(f"无法连接 Chroma 服务 {url}（{type(exc).__name__}）。请确认已用 `chroma run --host … --port …` 启动，或取消 JIXIAO_CHROMA_URL 改用本地库。") from exc
+        return client
+    assert path is not None
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        return chromadb.PersistentClient(path=str(path), settings=settings)
+    except Exception as exc:
+        raise StoreError(f"无法打开向量库 {path}：{exc}") from exc
+
+
+class ChromaStore:
+    """Chunks (with vectors) and the document catalog, in two Chroma collections."""
+
+    def __init__(self, embedder_name: str, dim: int, path: Path | None = None, url: str | None = None) -> None:
+        self.location = url or str(path)
+        self._client = _client(path, url)
+        self.embedder_name = embedder_name
+        self.chunks = self._client.get_or_create_collection(
+            CHUNKS, embedding_function=None, metadata={"hnsw:space": "cosine", "embedder": embedder_name, "dim": dim}
+        )
+        built_with = (self.chunks.metadata or {}).get("embedder")
+        if built_with and built_with != embedder_name:
+            raise StoreError(
+                f"索引 {self.location} 是用向量模型 {built_with} 建立的，当前设置为 {embedder_name}，两者不能混用。"
+                f"请改回 JIXIAO_EMBEDDER，或换一个数据目录（--home）重新导入。"
+            )
+        self.documents = self._client.get_or_create_collection(DOCUMENTS, embedding_function=None, metadata={"hnsw:space": "l2"})
+
+    # ── catalog ──────────────────────────────────────────────────────────────
+    def catalog(self) -> dict[str, DocumentRecord]:
+        records: dict[str, DocumentRecord] = {}
+        for offset in range(0, self.documents.count() + PAGE, PAGE):
+            page = self.documents.get(include=["metadatas"], limit=PAGE, offset=offset)
+            for doc_id, meta in zip(page["ids"], page["metadatas"]):
+                records[doc_id] = _record(doc_id, meta)
+            if len(page["ids"]) < PAGE:
+                break
+        return records
+
+    def commit_document(self, record: DocumentRecord) -> None:
+        """The commit point of an ingest: one upsert makes the new generation live."""
+        meta = record.meta
+        metadata = {
+            "title": meta.title,
+            "source": meta.source,
+            "kind": meta.kind,
+            "hash": record.content_hash,
+            "gen": record.generation,
+            "path": record.path,
+            "chunks": record.chunks,
+            "ingested_at": record.ingested_at,
+            "embedder": self.embedder_name,
+            **({"project": meta.project} if meta.project else {}),
+            **({"year": meta.year} if meta.year is not None else {}),
+            **({"region": meta.region} if meta.region else {}),
+        }
+        self.documents.upsert(ids=[meta.doc_id], embeddings=[[0.0]], documents=[meta.title], metadatas=[metadata])
+
+    def remove_document(self, doc_id: str) -> None:
+        self.documents.delete(ids=[doc_id])
+        self.chunks.delete(where={"doc_id": doc_id})
+
+    # ── chunks ───────────────────────────────────────────────────────────────
+    def write_chunks(self, meta: DocumentMeta, generation: str, chunks: list[Chunk], vectors: np.ndarray) -> None:
+        ids = [chunk_key(chunk.doc_id, generation, chunk.ordinal) for chunk in chunks]
+        metadatas = [_chunk_metadata(meta, generation, chunk) for chunk in chunks]
+        for i in range(0, len(chunks), PAGE):
+            self.chunks.upsert(
+                ids=ids[i : i + PAGE],
+                embeddings=vectors[i : i + PAGE],
+                documents=[chunk.text for chunk in chunks[i : i + PAGE]],
+                metadatas=metadatas[i : i + PAGE],
+            )
+
+    def drop_stale_chunks(self, live: dict[str, str]) -> int:
+        """Delete chunks whose (document, generation) is not live: leftovers of replaced or interrupted ingests."""
+        stale: list[str] = []
+        for ids, metadatas, _ in self.iter_chunks(include_documents=False):
+            stale.extend(chunk_id for chunk_id, meta in zip(ids, metadatas) if live.get(meta["doc_id"]) != meta["gen"])
+        for i in range(0, len(stale), PAGE):
+            self.chunks.delete(ids=stale[i : i + PAGE])
+        return len(stale)
+
+    def iter_chunks(self, include_documents: bool = True) -> Iterator[tuple[list[str], list[dict[str, Any]], list[str]]]:
+        include = ["metadatas", "documents"] if include_documents else ["metadatas"]
+        total = self.chunks.count()
+        for offset in range(0, total, PAGE):
+            page = self.chunks.get(include=include, limit=PAGE, offset=offset)
+            yield page["ids"], page["metadatas"], page.get("documents") or [""] * len(page["ids"])
+
+    def query(self, vector: np.ndarray, n: int, where: dict[str, Any] | None) -> list[tuple[str, float]]:
+        """Nearest chunks as (id, cosine similarity)."""
+        total = self.chunks.count()
+        if total == 0 or n <= 0:
+            return []
+        result = self.chunks.query(query_embeddings=[vector], n_results=min(n, total), where=where or None, include=["distances"])
+        return [(chunk_id, 1.0 - float(distance)) for chunk_id, distance in zip(result["ids"][0], result["distances"][0])]
+
+    def get_chunks(self, ids: list[str]) -> dict[str, tuple[str, dict[str, Any]]]:
+        if not ids:
+            return {}
+        page = self.chunks.get(ids=ids, include=["documents", "metadatas"])
+        return {chunk_id: (text, meta) for chunk_id, text, meta in zip(page["ids"], page["documents"], page["metadatas"])}
+
+
+def chunk_key(doc_id: str, generation: str, ordinal: int) -> str:
+    return f"{doc_id}@{generation}#{ordinal}"
+
+
+def _chunk_metadata(meta: DocumentMeta, generation: str, chunk: Chunk) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "doc_id": chunk.doc_id,
+        "gen": generation,
+        "ordinal": chunk.ordinal,
+        "section_kind": chunk.section_kind,
+        "section_path": json.dumps(chunk.section_path, ensure_ascii=False),
+        "paragraph": chunk.paragraph,
+        "start": chunk.start,
+        "end": chunk.end,
+        "is_table": chunk.is_table,
+        "doc_kind": meta.kind,
+        "title": meta.title,
+        "source": meta.source,
+    }
+    if chunk.page is not None:
+        data["page"] = chunk.page
+    if meta.year is not None:
+        data["year"] = meta.year
+    if meta.region:
+        data["region"] = meta.region
+    return data
+
+
+def _record(doc_id: str, meta: dict[str, Any]) -> DocumentRecord:
+    return DocumentRecord(
+        meta=DocumentMeta(
+            doc_id=doc_id,
+            title=meta.get("title", doc_id),
+            source=meta.get("source", ""),
+            kind=meta.get("kind", "report"),
+            project=meta.get("project"),
+            year=meta.get("year"),
+            region=meta.get("region"),
+        ),
+        content_hash=meta.get("hash", ""),
+        generation=meta.get("gen", ""),
+        path=meta.get("path", ""),
+        chunks=int(meta.get("chunks", 0)),
+        ingested_at=float(meta.get("ingested_at", time.time())),
+    )

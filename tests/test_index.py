@@ -1,0 +1,176 @@
+"""The precedent index end to end on real files: ingest, incremental updates, crash safety, filters, citations."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, SEEDS
+from retrieval.embedders import HashEmbedder
+from retrieval.index import PrecedentIndex
+from retrieval.search import SearchFilters
+from retrieval.store import ChromaStore, StoreError
+
+CORPUS = ROOT / "corpus"
+
+
+def make_index(home: Path) -> PrecedentIndex:
+    return PrecedentIndex(home, HashEmbedder())
+
+
+@pytest.fixture(scope="module")
+def corpus_index(tmp_path_factory: pytest.TempPathFactory) -> PrecedentIndex:
+    index = make_index(tmp_path_factory.mktemp("home"))
+    report = index.ingest([CORPUS / "reports", CORPUS / "policies", SEEDS])
+    assert not report.failed, report.failed
+    return index
+
+
+def test_everything_is_indexed_with_metadata(corpus_index: PrecedentIndex) -> None:
+    catalog = corpus_index.catalog()
+    assert len([d for d in catalog if d.startswith("r")]) == 12
+    assert {"p01_xiangmu_zhichu_pingjia_banfa", "p02_gongxing_zhibiao", "p03_zhengwu_xinxihua_guanli"} <= set(catalog)
+    assert len([d for d in catalog if d[:3].isdigit()]) == 5
+    assert catalog["p02_gongxing_zhibiao"].meta.kind == "policy"
+    assert catalog["r01_zhengwuyun"].meta.year == 2023
+    assert all(record.chunks > 0 for record in catalog.values())
+
+
+def test_problem_search_returns_cited_problem_passages(corpus_index: PrecedentIndex) -> None:
+    hits = corpus_index.search("资金拨付不及时", k=5, filters=SearchFilters(kinds=["problems"]))
+    assert hits
+    assert all(hit.section_kind == "problems" for hit in hits)
+    top = hits[0]
+    assert "拨付" in top.text or "支付" in top.text
+    assert top.citation.display.startswith("《") and top.citation.display.endswith("段")
+    assert top.citation.source and top.citation.section_path
+    source = next(p for p in [*CORPUS.rglob(top.citation.source), *SEEDS.glob(top.citation.source)])
+    assert source.exists()
+
+
+def test_seed_000_late_payment_problem_is_found_with_its_section(corpus_index: PrecedentIndex) -> None:
+    hits = corpus_index.search("部分项目资金拨付不及时 预付款未按合同约定支付", k=10, filters=SearchFilters(doc_ids=["000_1557dbc9d3a5337d"]))
+    assert any("资金拨付不及时" in heading for hit in hits for heading in hit.citation.section_path)
+
+
+def test_filters(corpus_index: PrecedentIndex) -> None:
+    policies = corpus_index.search("绩效评价指标体系", k=5, filters=SearchFilters(doc_kind="policy"))
+    assert policies and all(hit.doc_kind == "policy" for hit in policies)
+    year = corpus_index.search("预算执行率", k=10, filters=SearchFilters(year_from=2023, year_to=2023))
+    assert year and all(hit.year == 2023 for hit in year)
+    region = corpus_index.search("项目", k=10, filters=SearchFilters(region="青川"))
+    assert region and all("青川" in (hit.region or "") for hit in region)
+    suggestions = corpus_index.search("加强合同管理", k=5, filters=SearchFilters(kinds=["suggestions"]))
+    assert suggestions and all(hit.section_kind == "suggestions" for hit in suggestions)
+
+
+@pytest.mark.parametrize("mode", ["keyword", "dense", "hybrid"])
+def test_each_mode_answers(corpus_index: PrecedentIndex, mode: str) -> None:
+    assert corpus_index.search("政府采购程序后置", k=3, mode=mode)
+
+
+def test_near_duplicates_are_collapsed(corpus_index: PrecedentIndex) -> None:
+    # 004 repeats the same paragraphs in its analysis, its 主要绩效 and its 附件: one of each survives.
+    hits = corpus_index.search("利用视频监控破解刑事案件 抓获犯罪嫌疑人", k=10, filters=SearchFilters(doc_ids=["004_14a084a959548111"]))
+    texts = [hit.text for hit in hits]
+    assert len(texts) == len(set(texts))
+    assert sum("1329" in text for text in texts) <= 2
+
+
+def test_passage_by_position(corpus_index: PrecedentIndex) -> None:
+    hit = corpus_index.search("雪亮工程 在线率", k=1)[0]
+    ordinal = int(hit.chunk_id.rsplit("#", 1)[1])
+    same = corpus_index.passage(hit.doc_id, ordinal)
+    assert same is not None and same.text == hit.text
+    assert corpus_index.passage("no-such-doc", 0) is None
+
+
+def test_langchain_retriever(corpus_index: PrecedentIndex) -> None:
+    from retrieval.langchain import PrecedentRetriever
+
+    retriever = PrecedentRetriever(index=corpus_index, k=3, filters=SearchFilters(kinds=["suggestions"]))
+    documents = retriever.invoke("如何完善绩效目标")
+    assert 0 < len(documents) <= 3
+    assert all(doc.metadata["section_kind"] == "suggestions" and doc.metadata["display"].startswith("《") for doc in documents)
+
+
+def copy_reports(tmp_path: Path, names: list[str]) -> Path:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for name in names:
+        shutil.copy(CORPUS / "reports" / name, folder / name)
+    return folder
+
+
+def test_incremental_ingest(tmp_path: Path) -> None:
+    folder = copy_reports(tmp_path, ["r01_zhengwuyun.md", "r02_dengbao.md"])
+    index = make_index(tmp_path / "home")
+    first = index.ingest([folder])
+    assert sorted(first.added) == ["r01_zhengwuyun", "r02_dengbao"] and first.embedded > 0
+
+    again = index.ingest([folder])
+    assert sorted(again.unchanged) == ["r01_zhengwuyun", "r02_dengbao"]
+    assert again.embedded == 0 and again.chunks == 0
+
+    path = folder / "r01_zhengwuyun.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\n\n## 九、补充说明\n\n评价组补记：独角兽字样仅用于测试增量更新。\n", encoding="utf-8")
+    changed = index.ingest([folder])
+    assert changed.updated == ["r01_zhengwuyun"] and changed.unchanged == ["r02_dengbao"]
+    assert any("独角兽" in hit.text for hit in index.search("独角兽", k=3, mode="keyword"))
+    generations = {meta["gen"] for _, metas, _ in index.store.iter_chunks(False) for meta in metas if meta["doc_id"] == "r01_zhengwuyun"}
+    assert generations == {index.catalog()["r01_zhengwuyun"].generation}  # old chunks replaced, not kept
+
+    (folder / "r02_dengbao.md").unlink()
+    pruned = index.ingest([folder], prune=True)
+    assert pruned.removed == ["r02_dengbao"]
+    assert "r02_dengbao" not in index.catalog()
+    assert not index.search("等级保护测评", k=5, filters=SearchFilters(doc_ids=["r02_dengbao"]))
+
+
+def test_crash_between_chunks_and_commit_leaves_index_as_before(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = copy_reports(tmp_path, ["r03_jiaoyu.md"])
+    home = tmp_path / "home"
+    index = make_index(home)
+    index.ingest([folder])
+    before = {hit.chunk_id for hit in index.search("智慧教育", k=10)}
+    path = folder / "r03_jiaoyu.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("项目", "工程"), encoding="utf-8")
+
+    def crash(self: ChromaStore, record: object) -> None:
+        raise KeyboardInterrupt("simulated crash before commit")
+
+    monkeypatch.setattr(ChromaStore, "commit_document", crash)
+    with pytest.raises(KeyboardInterrupt):
+        index.ingest([folder])
+    monkeypatch.undo()
+
+    reopened = make_index(home)
+    assert {hit.chunk_id for hit in reopened.search("智慧教育", k=10)} == before  # the half-written generation is invisible
+    finished = reopened.ingest([folder])
+    assert finished.updated == ["r03_jiaoyu"]
+    live = reopened.catalog()["r03_jiaoyu"].generation
+    assert {meta["gen"] for _, metas, _ in reopened.store.iter_chunks(False) for meta in metas} == {live}
+
+
+def test_bad_file_is_reported_and_the_rest_goes_on(tmp_path: Path) -> None:
+    folder = copy_reports(tmp_path, ["r04_yiliao.md"])
+    (folder / "broken.docx").write_bytes(b"PK\x03\x04 not really a docx")
+    (folder / "empty.txt").write_bytes(b"")
+    index = make_index(tmp_path / "home")
+    report = index.ingest([folder, tmp_path / "missing.pdf"])
+    assert report.added == ["r04_yiliao"]
+    failed = dict(report.failed)
+    assert set(failed) == {str(folder / "broken.docx"), str(folder / "empty.txt"), str(tmp_path / "missing.pdf")}
+    assert all(reason for reason in failed.values())
+
+
+def test_an_index_refuses_another_embedder(tmp_path: Path) -> None:
+    make_index(tmp_path / "home").ingest([copy_reports(tmp_path, ["r05_shuzizhengfu.md"])])
+
+    class Other(HashEmbedder):
+        name = "hash/other"
+
+    with pytest.raises(StoreError, match="不能混用"):
+        PrecedentIndex(tmp_path / "home", Other())
