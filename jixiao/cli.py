@@ -19,8 +19,11 @@ from scoring.xlsx import export_result_xlsx, import_scoring_sheet
 app = typer.Typer(
     name="jixiao",
     help=(
-        "绩效评价报告助手：按评分规则确定性地计算每一个分数，核对报告所写数字。\n\n"
+        "绩效评价报告助手：按评分规则确定性地计算每一个分数，核对报告所写数字，查找以往报告的表述。\n\n"
         "示例：\n\n"
+        "  jixiao demo\n\n"
+        "  jixiao ingest corpus/ 我的报告目录/\n\n"
+        "  jixiao search \"资金拨付不及时\" --kind problems\n\n"
         "  jixiao score corpus/cases/sample_case.yaml\n\n"
         "  jixiao score case.yaml --json > result.json\n\n"
         "  jixiao import-xlsx 评分表.xlsx -o case.yaml\n\n"
@@ -134,8 +137,10 @@ def rules(as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] =
 
 
 from jixiao import precedents  # noqa: E402  (commands register themselves on the app)
+from jixiao.demo import demo  # noqa: E402
 
 precedents.register(app)
+app.command()(demo)
 
 
 def main() -> None:

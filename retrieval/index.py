@@ -16,16 +16,21 @@ from typing import Any
 
 from retrieval.chunking import chunk_document
 from retrieval.embedders import Embedder, make_embedder
+from retrieval.intent import intended_kinds
 from retrieval.keyword import KeywordIndex
 from retrieval.loaders import SUPPORTED_EXTENSIONS, LoadError, load_document
-from retrieval.search import Hit, Rows, SearchFilters, collapse_near_duplicates, make_citation, rrf
+from retrieval.search import Hit, Rows, SearchFilters, collapse_near_duplicates, index_text, make_citation, rrf
 from retrieval.store import ChromaStore, DocumentRecord, chunk_key
 from retrieval.vector_cache import CachedEmbedder, VectorCache
 
 #: Bump when loading or chunking changes, so re-ingesting picks the change up.
-PIPELINE_VERSION = "chunking-1"
+PIPELINE_VERSION = "chunking-1/context-1"
 
 Progress = Callable[[str, int, int, str], None]
+
+#: How much a passage of the section kind the query asks for is preferred in the fused ranking.
+INTENT_BOOST = 1.5
+
 
 
 @dataclass
@@ -143,7 +148,9 @@ class PrecedentIndex:
                 progress("embed", done, total, path.name)
 
         before = self.embedder.cache.count(self.embedder.name)
-        vectors = self.embedder.embed_passages([chunk.text for chunk in chunks], progress=on_embed)
+        meta = document.meta
+        texts = [index_text(meta.title, meta.doc_id, chunk.section_path, chunk.text) for chunk in chunks]
+        vectors = self.embedder.embed_passages(texts, progress=on_embed)
         report.embedded += self.embedder.cache.count(self.embedder.name) - before
         self.store.write_chunks(document.meta, generation, chunks, vectors)
         record = DocumentRecord(meta=document.meta, content_hash=content_hash, generation=generation, path=str(path.resolve()), chunks=len(chunks), ingested_at=time.time())
@@ -185,7 +192,7 @@ class PrecedentIndex:
                         metas.append(meta)
             order = sorted(range(len(ids)), key=lambda i: (metas[i]["doc_id"], metas[i]["ordinal"]))
             rows = Rows([ids[i] for i in order], [texts[i] for i in order], [metas[i] for i in order])
-            loaded = KeywordIndex.build(rows.ids, rows.texts)
+            loaded = KeywordIndex.build(rows.ids, [rows.index_text(i) for i in range(len(rows.ids))])
             loaded.save(self._keyword_dir, version)
             _save_rows(self._keyword_dir, version, rows)
         self._keyword, self._rows, self._version = loaded, rows, version
@@ -210,6 +217,9 @@ class PrecedentIndex:
         if mode in ("hybrid", "keyword"):
             keyword = self._keyword.search(query, fetch, rows.mask(filters))
         fused = rrf([[cid for cid, _ in dense], [cid for cid, _ in keyword]])
+        wanted = intended_kinds(query) if not filters.kinds else set()
+        if wanted:
+            fused = {cid: score * (INTENT_BOOST if rows.metas[rows.position[cid]]["section_kind"] in wanted else 1.0) for cid, score in fused.items()}
         dense_scores, keyword_scores = dict(dense), dict(keyword)
         hits = []
         for chunk_id, score in sorted(fused.items(), key=lambda item: item[1], reverse=True):

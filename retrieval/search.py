@@ -90,6 +90,18 @@ class Hit(BaseModel):
     citation: Citation
 
 
+def index_text(title: str, doc_id: str, section_path: list[str], text: str) -> str:
+    """What is embedded and keyword-indexed: the passage under its document title and headings.
+
+    A passage alone rarely says which project or section it belongs to; reviewers
+    ask for both ("宿州那份报告的评分表"), so they are indexed with it.
+    """
+    head = [title] if title and title != doc_id else []
+    if section_path:
+        head.append(" > ".join(section_path))
+    return "\n".join([*head, text])
+
+
 def section_label(path: list[str]) -> str:
     numbers = [m.group(1).strip() for heading in path if (m := _HEADING_NUMBER.match(heading))]
     return "".join(numbers)
@@ -125,6 +137,10 @@ class Rows:
 
     def __post_init__(self) -> None:
         self.position = {chunk_id: i for i, chunk_id in enumerate(self.ids)}
+
+    def index_text(self, i: int) -> str:
+        meta = self.metas[i]
+        return index_text(meta.get("title", ""), meta["doc_id"], json.loads(meta["section_path"]), self.texts[i])
 
     def mask(self, filters: SearchFilters) -> np.ndarray | None:
         if filters == SearchFilters():
