@@ -23,6 +23,10 @@ class Settings(BaseSettings):
     embeddings_url: str | None = Field(default=None, description="OpenAI 兼容的 /embeddings 服务地址")
     embeddings_model: str | None = None
     embeddings_api_key: str | None = None
+    llm_base_url: str | None = Field(default=None, description="OpenAI 兼容的对话服务地址，如 http://127.0.0.1:8000/v1（vLLM、Ollama、DeepSeek、通义千问…）")
+    llm_model: str | None = Field(default=None, description="模型名")
+    llm_api_key: str | None = Field(default=None, description="API 密钥（本地服务可不填）")
+    llm_timeout: float = Field(default=120.0, gt=0, description="单次请求超时（秒）")
     max_file_mb: int = Field(default=50, ge=1, description="单个文件大小上限（MB）")
 
 

@@ -165,6 +165,7 @@ class Finding(_Model):
     issue: str | None = Field(default=None, description="具体问题")
     description: str | None = Field(default=None, description="问题描述")
     evidence: str | None = Field(default=None, description="佐证材料")
+    cause: str | None = Field(default=None, description="问题原因（评价人判断；起草“主要原因是…”时优先采用）")
     indicator: str | None = Field(default=None, description="扣分所在的末级指标（名称或路径）")
     amount: Decimal | None = Field(default=None, description="涉及金额（万元）")
 

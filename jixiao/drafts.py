@@ -1,0 +1,82 @@
+"""``jixiao draft``: a section drafted around the computed figures, checked by the number guard."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from jixiao.precedents import ChromaOption, HomeOption, open_index
+from jixiao.settings import load_settings
+from scoring import CaseFileError, load_case
+from scoring.io import write_atomic
+
+errors = Console(stderr=True)
+
+
+def draft(
+    section: Annotated[str, typer.Argument(help="章节：problems（存在的问题及原因）、suggestions（建议）、analysis（指标分析）、conclusion（评价结论）、report（全文骨架）", show_default=False)],
+    case: Annotated[Path, typer.Argument(help="案例文件（.yaml / .json）", show_default=False)],
+    backend: Annotated[str, typer.Option("--backend", help="template（默认，离线，无需模型）或 llm（需 JIXIAO_LLM_BASE_URL、JIXIAO_LLM_MODEL）")] = "template",
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="写入 .docx 或 .md；不给则把 Markdown 打印到屏幕", show_default=False)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON：章节、段落、每句的引用和数字来源、数字核对结果")] = False,
+    no_precedents: Annotated[bool, typer.Option("--no-precedents", help="不检索先例（不引用以往报告的表述）")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="数字核对未通过时以退出码 1 结束")] = False,
+    home: HomeOption = None,
+    chroma_url: ChromaOption = None,
+) -> None:
+    """起草报告章节：数字全部来自评分模块，借用以往报告的措辞时注明出处，成稿前逐个核对数字。
+
+    示例：
+
+      jixiao draft problems tests/fixtures/cases/seed_004.yaml
+
+      jixiao draft report corpus/cases/sample_case.yaml --out 报告初稿.docx
+
+      JIXIAO_LLM_BASE_URL=http://127.0.0.1:8000/v1 JIXIAO_LLM_MODEL=qwen2.5 jixiao draft suggestions case.yaml --backend llm
+    """
+    from assistant.drafting import DraftingError, draft_case
+
+    try:
+        loaded = load_case(case)
+    except CaseFileError as exc:
+        for problem in exc.problems:
+            print(f"错误：{problem}", file=sys.stderr)
+        raise typer.Exit(2) from None
+    if out is not None and out.suffix.lower() not in (".docx", ".md"):
+        print("错误：--out 只支持 .docx 或 .md", file=sys.stderr)
+        raise typer.Exit(2)
+    index = None
+    if not no_precedents:
+        index = open_index(home, chroma_url)
+        if not index.catalog():
+            errors.print("提示：先例库为空，草稿不引用以往报告（可先运行 jixiao ingest corpus/）。")
+            index = None
+    try:
+        result = draft_case(loaded, section, backend=backend, index=index, settings=load_settings(home=home, chroma_url=chroma_url))  # type: ignore[arg-type]
+    except DraftingError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        raise typer.Exit(2) from None
+    if as_json:
+        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+    elif out is None:
+        sys.stdout.write(result.markdown())
+    if out is not None:
+        from assistant.export_docx import export_docx, export_markdown
+
+        write_atomic(out, export_docx(result) if out.suffix.lower() == ".docx" else export_markdown(result))
+        errors.print(f"已写入 {out}")
+    for note in result.notes:
+        errors.print(f"说明：{note}")
+    guard = result.guard
+    if guard is not None and not guard.ok:
+        errors.print(f"[bold red]数字核对：{len(guard.violations)} 个数字不是评分模块算出的[/bold red]")
+        for violation in guard.violations:
+            errors.print(f"  {violation.section} 第{(violation.paragraph or 0) + 1}段：“{violation.text}” {violation.reason}" + (f"（最接近：{violation.nearest}）" if violation.nearest else ""), markup=False)
+        if strict:
+            raise typer.Exit(1)
+    elif guard is not None:
+        errors.print(f"数字核对：通过（{guard.checked} 个数字均有来源）")
