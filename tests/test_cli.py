@@ -81,7 +81,7 @@ def test_strict_exits_1_on_error_checks(tmp_path: Path) -> None:
 
 
 def test_every_command_has_help() -> None:
-    for command in ("score", "import-xlsx", "rules"):
+    for command in ("score", "import-xlsx", "rules", "ingest", "search", "sources", "remove", "demo", "draft"):
         proc = jixiao(command, "--help")
         assert proc.returncode == 0 and "Usage" in proc.stdout, command
 
@@ -91,3 +91,32 @@ def test_rules_lists_every_registered_type() -> None:
 
     data = json.loads(jixiao("rules", "--json").stdout)
     assert [item["type"] for item in data] == list(RULES)
+
+
+def test_draft_command_writes_docx_and_markdown(tmp_path: Path) -> None:
+    from docx import Document
+
+    env_home = ["--home", str(tmp_path / "home"), "--no-precedents"]
+    docx_path = tmp_path / "初稿.docx"
+    proc = jixiao("draft", "report", str(SAMPLE), "--out", str(docx_path), *env_home)
+    assert proc.returncode == 0, proc.stderr
+    assert "数字核对：通过" in proc.stderr
+    document = Document(str(docx_path))
+    texts = [p.text for p in document.paragraphs]
+    assert "六、存在的问题及原因分析" in texts and document.tables
+    markdown = jixiao("draft", "problems", str(SAMPLE), *env_home)
+    assert markdown.returncode == 0 and markdown.stdout.startswith("## 存在的问题及原因分析")
+    data = json.loads(jixiao("draft", "conclusion", str(SAMPLE), "--json", *env_home).stdout)
+    assert data["guard"]["ok"] is True and data["sections"][0]["paragraphs"]
+
+
+def test_draft_command_rejects_bad_requests(tmp_path: Path) -> None:
+    for args, message in (
+        (["draft", "summary", str(SAMPLE), "--no-precedents"], "未知的章节"),
+        (["draft", "problems", str(SAMPLE), "--backend", "gpt", "--no-precedents"], "未知的起草方式"),
+        (["draft", "problems", str(SAMPLE), "--out", str(tmp_path / "x.pdf"), "--no-precedents"], "只支持 .docx 或 .md"),
+        (["draft", "problems", str(tmp_path / "none.yaml")], "文件不存在"),
+    ):
+        proc = jixiao(*args)
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert message in proc.stderr and "Traceback" not in proc.stderr

@@ -1,0 +1,423 @@
+"""Every number a draft may legally contain: the figures of the scoring result and the facts of the case.
+
+:meth:`FigureBook.from_case` collects them with a key and, where the scoring
+module has one, the audit (the formula with its numbers). The number guard asks
+the book whether a number found in a draft is one of them
+(:meth:`FigureBook.match`) and, when it is not, which legal figure it was
+probably meant to be (:meth:`FigureBook.nearest`).
+
+Values are kept in base units: 万元 for money, percent points for rates, 分 for
+scores, plain numbers for counts and durations (see :mod:`scoring.numparse`).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
+
+from scoring.models import Case
+from scoring.numbers import HUNDRED, fmt, fmt_short, quantize
+from scoring.numparse import DateParts, Measure, ParsedNumber, find_numbers
+from scoring.results import ScoreResult
+from scoring.tree import walk
+
+Source = Literal["score", "case"]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One legal number: where it comes from (``key``), what it is (``label``) and how it was computed (``audit``)."""
+
+    key: str
+    label: str
+    value: Decimal
+    measure: Measure | None
+    text: str
+    audit: str | None = None
+    names: tuple[str, ...] = ()
+    source: Source = "score"
+    in_prompt: bool = True
+
+    def describe(self) -> str:
+        """``82.46（总分，total）`` — how a violation names the nearest legal figure."""
+        return f"{self.text}（{self.label}，{self.key}）"
+
+
+# ── formatting ──────────────────────────────────────────────────────────────
+
+_UNIT_TEXT: dict[Measure | None, str] = {"percent": "%", "money": "万元"}
+
+
+def _places(value: Decimal) -> int:
+    exponent = value.normalize().as_tuple().exponent
+    return max(2, -exponent) if isinstance(exponent, int) and exponent < 0 else 2
+
+
+def _show(value: Decimal, measure: Measure | None) -> str:
+    if measure in ("count", "time"):
+        return fmt_short(value, _places(value))
+    if measure in ("percent", "money", "score"):
+        return f"{fmt(value, _places(value))}{_UNIT_TEXT.get(measure, '')}"
+    return fmt_short(value, _places(value))
+
+
+# ── collecting figures ──────────────────────────────────────────────────────
+
+_PROJECT_FIELDS = {
+    "name": "项目名称",
+    "department": "主管部门",
+    "implementing_unit": "实施单位",
+    "commissioner": "委托单位",
+    "evaluator": "评价机构",
+    "period": "评价期间",
+    "region": "地区",
+}
+_FINDING_FIELDS = {
+    "unit": "项目单位",
+    "project": "项目",
+    "category": "项目分类",
+    "nature": "问题定性",
+    "issue": "具体问题",
+    "description": "问题描述",
+    "evidence": "佐证材料",
+}
+_LINE_FIELDS = {"budget": "预算", "received": "到位", "spent": "支出", "contract_amount": "合同金额", "paid": "已支付"}
+_RULE_PARAMS: dict[str, tuple[str, Measure | None]] = {
+    "per": ("每例扣分", "score"),
+    "deduction": ("扣分", "score"),
+    "max_deduction": ("最多扣分", "score"),
+    "count": ("例数", "count"),
+    "rate": ("比率", "percent"),
+    "cap": ("比率上限", "percent"),
+    "numerator": ("分子", None),
+    "denominator": ("分母", None),
+    "target": ("目标值", None),
+    "actual": ("实际值", None),
+    "band_low": ("满分区间下限", "percent"),
+    "band_high": ("满分区间上限", "percent"),
+    "below_penalty": ("每低1个百分点扣分比例", "percent"),
+    "above_penalty": ("每超1个百分点扣分比例", "percent"),
+}
+_SNIPPET = 14
+_LINKS = "为是达约共计仅占至：: "
+
+
+def _lead(text: str, start: int) -> str | None:
+    """The words written right before a number in the case (在线率71.73% → 在线率): they name it when a draft repeats them."""
+    before = text[max(0, start - 6):start].rstrip(_LINKS)
+    lead = ""
+    for char in reversed(before):
+        if not "\u4e00" <= char <= "\u9fff" or len(lead) == 4:
+            break
+        lead = char + lead
+    return lead if len(lead) >= 2 else None
+
+
+class _Collector:
+    """Accumulates figures and case dates while :meth:`FigureBook.from_case` walks the case and the result."""
+
+    def __init__(self) -> None:
+        self.figures: list[Figure] = []
+        self.dates: set[DateParts] = set()
+
+    def add(self, key: str, label: str, value: Decimal | int | None, measure: Measure | None, *, audit: str | None = None,
+            names: tuple[str, ...] = (), text: str | None = None, source: Source = "score", in_prompt: bool = True) -> None:
+        if value is None:
+            return
+        value = Decimal(value)
+        shown = text if text is not None else _show(value, measure)
+        self.figures.append(Figure(key, label, value, measure, shown, audit, names, source, in_prompt))
+
+    def numbers_in(self, text: str | None, key: str, label: str, *, names: tuple[str, ...] = (), source: Source = "case",
+                   bare: Measure | None = None) -> None:
+        """Every quantity in ``text`` becomes a figure (its audit: the formula, or the case passage); every year and date a case date.
+
+        ``bare`` is the measure of numbers written without a unit (the bare numbers of a score audit are points).
+        """
+        if not text:
+            return
+        for number in find_numbers(text):
+            if number.role in ("year", "date"):
+                if number.date is not None:
+                    self.dates.add(number.date)
+            elif number.role == "quantity":
+                snippet = text[max(0, number.start - _SNIPPET):number.end + _SNIPPET].replace("\n", " ")
+                lead = _lead(text, number.start)
+                self.add(
+                    f"{key}@{number.start}",
+                    label,
+                    number.base_value,
+                    number.measure or bare,
+                    audit=text if source == "score" else f"{label}：…{snippet}…",
+                    names=(*names, lead) if lead else names,
+                    text=number.text if number.unit in (None, "%", "％") else number.text + number.unit,
+                    source=source,
+                    in_prompt=False,
+                )
+
+
+def _totals(c: _Collector, result: ScoreResult) -> None:
+    categories = " + ".join(f"{node.score:.2f}" for node in result.categories)
+    c.add("total", "总分", result.total, "score", audit=f"{categories} = {result.total:.2f}", names=("总分", "总得分", "综合得分", "评价得分"))
+    c.add("full_score", "满分", result.full_score, "score", names=("满分", "总分值"), text=fmt_short(result.full_score))
+    c.add("total_rate", "总得分率", result.rate, "percent", audit=f"{result.total:.2f} / {fmt_short(result.full_score)} = {result.rate:.2f}%", names=("得分率",))
+
+
+def _funds(c: _Collector, case: Case, result: ScoreResult) -> None:
+    for metric in result.funds:
+        measure = _measure_of(metric.unit)
+        audit = f"{metric.formula} = {_show(metric.value, measure)}" if metric.value is not None else None
+        c.add(f"funds:{metric.key}", metric.label, metric.value, measure, audit=audit, names=(metric.label,))
+    for i, line in enumerate(case.funds.lines):
+        for field, label in _LINE_FIELDS.items():
+            c.add(f"funds.lines[{i}].{field}", f"{line.name}{label}", getattr(line, field), "money", names=(line.name,))
+        if line.received is not None and line.spent is not None:
+            balance = line.received - line.spent
+            if balance:
+                c.add(f"funds.lines[{i}]:balance", f"{line.name}结余", balance, "money",
+                      audit=f"{fmt(line.received)} − {fmt(line.spent)} = {fmt(balance)}", names=(line.name,))
+            if line.received:
+                rate = quantize(line.spent / line.received * HUNDRED, 2)
+                c.add(f"funds.lines[{i}]:execution_rate", f"{line.name}执行率", rate, "percent",
+                      audit=f"{fmt(line.spent)} / {fmt(line.received)} = {rate}%", names=(line.name,))
+
+
+def _measure_of(unit: str) -> Measure:
+    return "percent" if unit == "%" else "money"
+
+
+def _nodes(c: _Collector, result: ScoreResult) -> None:
+    for node in result.nodes:
+        key, names = f"node:{node.path}", (node.name,)
+        c.add(f"{key}:weight", f"{node.name}分值", node.weight, "score", names=names, text=fmt_short(node.weight))
+        c.add(f"{key}:score", f"{node.name}得分", node.score, "score", audit=node.audit, names=names)
+        if node.rate is not None:
+            c.add(f"{key}:rate", f"{node.name}得分率", node.rate, "percent",
+                  audit=f"{node.score:.2f} / {fmt_short(node.weight)} = {node.rate:.2f}%", names=names)
+        deduction = node.weight - node.score
+        if deduction > 0:
+            c.add(f"{key}:deduction", f"{node.name}扣分", deduction, "score",
+                  audit=f"{fmt_short(node.weight)} − {node.score:.2f} = {deduction:.2f}", names=names)
+        if node.findings:
+            c.add(f"{key}:findings", f"{node.name}问题条数", node.findings, "count", names=names)
+        c.numbers_in(node.audit, f"{key}:audit", f"{node.name}算式", names=names, source="score", bare="score")
+        c.numbers_in(node.reason, f"{key}:reason", f"{node.name}扣分理由", names=names)
+
+
+def _rules(c: _Collector, case: Case) -> None:
+    for item in walk(case.indicators):
+        rule = item.node.rule
+        if rule is None:
+            continue
+        for field, (label, measure) in _RULE_PARAMS.items():
+            value = getattr(rule, field, None)
+            if isinstance(value, (Decimal, int)) and not isinstance(value, bool):
+                c.add(f"rule:{item.path}:{field}", f"{item.node.name}评分规则{label}", value, measure, names=(item.node.name,))
+
+
+def _grading(c: _Collector, case: Case) -> None:
+    measure: Measure = "percent" if case.grading.basis == "percent" and case.full_score != 100 else "score"
+    for band in case.grading.bands:
+        c.add(f"grading:{band.name}:min", f"等级“{band.name}”下限", band.min, measure, names=(band.name,), text=fmt_short(band.min))
+
+
+def _findings(c: _Collector, case: Case) -> None:
+    findings = case.findings
+    if not findings:
+        return
+    natures = Counter(finding.nature for finding in findings)
+    c.add("findings:total", "问题清单条数", len(findings), "count", names=("问题清单",))
+    c.add("findings:natures", "问题定性种类数", len(natures), "count", names=("问题定性",))
+    projects = {finding.project for finding in findings if finding.project}
+    units = {finding.unit for finding in findings if finding.unit}
+    c.add("findings:projects", "涉及问题的项目数", len(projects) or None, "count")
+    c.add("findings:units", "涉及问题的单位数", len(units) or None, "count")
+    for nature, count in natures.items():
+        c.add(f"findings:nature:{nature}", f"“{nature}”问题条数", count, "count", names=(nature,))
+        nature_projects = {finding.project for finding in findings if finding.nature == nature and finding.project}
+        if nature_projects:
+            c.add(f"findings:nature:{nature}:projects", f"“{nature}”涉及项目数", len(nature_projects), "count", names=(nature,))
+
+
+def _case_text(c: _Collector, case: Case) -> None:
+    if case.project.year is not None:
+        c.dates.add((case.project.year, None, None))
+    for field, label in _PROJECT_FIELDS.items():
+        c.numbers_in(getattr(case.project, field), f"case:project.{field}", f"项目信息·{label}")
+    for i, line in enumerate(case.funds.lines):
+        c.numbers_in(line.name, f"case:funds.lines[{i}].name", "资金明细·子项目名称", names=(line.name,))
+    for item in walk(case.indicators):
+        node, names = item.node, (item.node.name,)
+        c.numbers_in(node.name, f"case:indicator:{item.path}:name", f"指标“{node.name}”名称", names=names)
+        c.numbers_in(node.note, f"case:indicator:{item.path}:note", f"指标“{node.name}”说明", names=names)
+        if node.rule is not None:
+            for field, value in node.rule:
+                if isinstance(value, str) and field != "type" and not value.startswith("funds."):
+                    c.numbers_in(value, f"case:indicator:{item.path}:rule.{field}", f"指标“{node.name}”评分规则", names=names)
+    for i, finding in enumerate(case.findings):
+        where = f"问题清单第{finding.id or i + 1}条"
+        names = tuple(name for name in (finding.nature, finding.project) if name)
+        c.add(f"case:findings[{i}].amount", f"{where}·涉及金额", finding.amount, "money", names=names, source="case", in_prompt=False)
+        for field, label in _FINDING_FIELDS.items():
+            c.numbers_in(getattr(finding, field), f"case:findings[{i}].{field}", f"{where}·{label}", names=names)
+
+
+# ── matching ────────────────────────────────────────────────────────────────
+
+
+def compatible(number: ParsedNumber, figure: Figure) -> bool:
+    """A bare number or a bare figure fits anything; otherwise the measures must agree (a % is a rate)."""
+    return number.measure is None or figure.measure is None or number.measure == figure.measure
+
+
+def rounds_to(number: ParsedNumber, figure: Figure) -> bool:
+    """The "same rounding" rule: the figure, in the number's unit and rounded to its written decimals, is the number.
+
+    ``82.5`` matches 82.46 (one decimal written), ``82.50`` does not. A whole
+    number that is not a percentage or a 万/亿 amount must be exact: ``扣3分``
+    does not stand for a deduction of 2.60.
+    """
+    in_unit = abs(figure.value) / number.scale
+    if number.decimals == 0 and number.measure != "percent" and number.scale <= 1:
+        return in_unit == number.value
+    return quantize(in_unit, number.decimals) == number.value
+
+
+def _context_hit(figure: Figure, context: str) -> tuple[int, int]:
+    """(2, position) when the figure's label is written before the number, (1, position) for one of its names."""
+    if not context:
+        return 0, -1
+    position = context.rfind(figure.label) if figure.label else -1
+    if position >= 0:
+        return 2, position + len(figure.label)
+    best = -1
+    for name in figure.names:
+        found = context.rfind(name)
+        if found >= 0:
+            best = max(best, found + len(name))
+    return (1, best) if best >= 0 else (0, -1)
+
+
+class FigureBook:
+    """The legal figures of one scored case, indexed by value, with the case's years and dates."""
+
+    def __init__(self, figures: Iterable[Figure], dates: Iterable[DateParts] = (), grade: str | None = None) -> None:
+        self.figures: tuple[Figure, ...] = tuple(figures)
+        self.dates: frozenset[DateParts] = frozenset(dates)
+        self.years: frozenset[int] = frozenset(year for year, _, _ in self.dates if year is not None)
+        self.grade = grade
+        self._order = sorted(range(len(self.figures)), key=lambda i: abs(self.figures[i].value))
+        self._values = [abs(self.figures[i].value) for i in self._order]
+
+    @classmethod
+    def from_case(cls, case: Case, result: ScoreResult) -> FigureBook:
+        """Every figure of ``result`` and every number, year and date written in ``case`` (its ``stated`` part excepted)."""
+        collector = _Collector()
+        _totals(collector, result)
+        _funds(collector, case, result)
+        _nodes(collector, result)
+        _rules(collector, case)
+        _findings(collector, case)
+        _grading(collector, case)
+        _case_text(collector, case)
+        return cls(collector.figures, collector.dates, result.grade)
+
+    def __len__(self) -> int:
+        return len(self.figures)
+
+    def __iter__(self) -> Iterator[Figure]:
+        return iter(self.figures)
+
+    def get(self, key: str) -> Figure | None:
+        return next((figure for figure in self.figures if figure.key == key), None)
+
+    # ── numbers ─────────────────────────────────────────────────────────────
+    def matches(self, number: ParsedNumber) -> list[Figure]:
+        """Every figure ``number`` may stand for (compatible measure, same value at the written precision)."""
+        if number.role != "quantity":
+            return []
+        half = Decimal(5).scaleb(-(number.decimals + 1))
+        low, high = (abs(number.value) - half) * number.scale, (abs(number.value) + half) * number.scale
+        first, last = bisect_left(self._values, low), bisect_right(self._values, high)
+        found = [self.figures[i] for i in sorted(self._order[first:last])]  # in the book's order: scoring figures first
+        return [figure for figure in found if compatible(number, figure) and rounds_to(number, figure)]
+
+    def match(self, number: ParsedNumber, context: str = "") -> Figure | None:
+        """The figure ``number`` stands for, or ``None``. ``context`` (the text before the number) picks among equals."""
+        candidates = self.matches(number)
+        if not candidates:
+            return None
+        rank = {id(figure): i for i, figure in enumerate(candidates)}
+
+        def key(figure: Figure) -> tuple[int, int, int, int, int]:
+            level, position = _context_hit(figure, context)
+            exact = abs(figure.value) / number.scale == number.value
+            return -level, -position, figure.measure is None, not exact, rank[id(figure)]
+
+        return min(candidates, key=key)
+
+    def nearest(self, number: ParsedNumber, context: str = "") -> Figure | None:
+        """The legal figure closest to ``number``: first one named in ``context``, then one of the same measure, then any."""
+        if not self.figures or number.role != "quantity":
+            return None
+        target = abs(number.value) * number.scale
+
+        def key(indexed: tuple[int, Figure]) -> tuple[int, int, int, bool, Decimal, int]:
+            index, figure = indexed
+            fits = compatible(number, figure)
+            level, position = _context_hit(figure, context) if fits else (0, -1)
+            tier = 0 if level else 1 if fits else 2
+            return tier, -level, -position, figure.measure is None, abs(abs(figure.value) - target), index
+
+        return min(enumerate(self.figures), key=key)[1]
+
+    # ── dates ───────────────────────────────────────────────────────────────
+    def has_date(self, number: ParsedNumber) -> bool:
+        """True when the year or date ``number`` appears in the case at the precision written (2021年5月 ⊂ 2021年5月3日)."""
+        if number.date is None:
+            return number.role in ("year", "date")  # a time of day is not checked
+        year, month, day = number.date
+        if month is None and day is None:
+            return year in self.years
+        return any(
+            (year is None or year == y) and (month is None or month == m) and (day is None or day == d)
+            for y, m, d in self.dates
+        )
+
+    def nearest_date(self, number: ParsedNumber) -> str | None:
+        """The case date closest to ``number``, written the Chinese way (2021年5月)."""
+        if number.date is None or not self.dates:
+            return None
+        year, month, day = number.date
+
+        def gap(ours: int | None, theirs: int | None, missing: int) -> int:
+            if ours is None:
+                return 0
+            return missing if theirs is None else abs(ours - theirs)
+
+        def key(parts: DateParts) -> tuple[int, int, int, tuple[int, int, int]]:
+            y, m, d = parts
+            return gap(year, y, 10**4), gap(month, m, 13), gap(day, d, 32), (y or 0, m or 0, d or 0)
+
+        return format_date(min(self.dates, key=key))
+
+    # ── prompts ─────────────────────────────────────────────────────────────
+    def prompt_table(self) -> list[dict[str, str]]:
+        """Rows (key, label, value as text, audit) of the scoring figures, for an LLM prompt; case text is given separately."""
+        rows = [{"key": "grade", "label": "等级", "value": self.grade, "audit": ""}] if self.grade else []
+        rows.extend(
+            {"key": figure.key, "label": figure.label, "value": figure.text, "audit": figure.audit or ""}
+            for figure in self.figures
+            if figure.in_prompt
+        )
+        return rows
+
+
+def format_date(parts: DateParts) -> str:
+    """(2021, 5, None) → ``2021年5月``."""
+    year, month, day = parts
+    return "".join(f"{value}{suffix}" for value, suffix in ((year, "年"), (month, "月"), (day, "日")) if value is not None)
