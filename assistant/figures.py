@@ -14,10 +14,12 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Literal
+
+from pydantic import BaseModel
 
 from scoring.models import Case
 from scoring.numbers import HUNDRED, fmt, fmt_short, quantize
@@ -49,19 +51,19 @@ class Figure:
 
 # ── formatting ──────────────────────────────────────────────────────────────
 
-_UNIT_TEXT: dict[Measure | None, str] = {"percent": "%", "money": "万元"}
+_UNIT_TEXT: dict[Measure | None, str] = {"percent": "%", "money": "万元", "score": ""}
 
 
 def _places(value: Decimal) -> int:
+    """Two decimals, or more when the value has them (116.991 万元 stays 116.991)."""
     exponent = value.normalize().as_tuple().exponent
     return max(2, -exponent) if isinstance(exponent, int) and exponent < 0 else 2
 
 
 def _show(value: Decimal, measure: Measure | None) -> str:
-    if measure in ("count", "time"):
-        return fmt_short(value, _places(value))
-    if measure in ("percent", "money", "score"):
-        return f"{fmt(value, _places(value))}{_UNIT_TEXT.get(measure, '')}"
+    """Scores, rates and amounts with their decimals (82.46, 95.91%, 5191.10万元); counts bare (13)."""
+    if measure in _UNIT_TEXT:
+        return f"{fmt(value, _places(value))}{_UNIT_TEXT[measure]}"
     return fmt_short(value, _places(value))
 
 
@@ -84,7 +86,10 @@ _FINDING_FIELDS = {
     "issue": "具体问题",
     "description": "问题描述",
     "evidence": "佐证材料",
+    "cause": "问题原因",
 }
+#: Text fields that are identifiers or references, not prose.
+_NOT_TEXT = frozenset({"id", "indicator", "evaluation_kind"})
 _LINE_FIELDS = {"budget": "预算", "received": "到位", "spent": "支出", "contract_amount": "合同金额", "paid": "已支付"}
 _RULE_PARAMS: dict[str, tuple[str, Measure | None]] = {
     "per": ("每例扣分", "score"),
@@ -170,7 +175,8 @@ def _totals(c: _Collector, result: ScoreResult) -> None:
 def _funds(c: _Collector, case: Case, result: ScoreResult) -> None:
     for metric in result.funds:
         measure = _measure_of(metric.unit)
-        audit = f"{metric.formula} = {_show(metric.value, measure)}" if metric.value is not None else None
+        shown = _show(metric.value, measure) if metric.value is not None else None
+        audit = f"案例资金情况：{metric.label} {shown}" if metric.formula == "报告给出" else f"{metric.formula} = {shown}"
         c.add(f"funds:{metric.key}", metric.label, metric.value, measure, audit=audit, names=(metric.label,))
     for i, line in enumerate(case.funds.lines):
         for field, label in _LINE_FIELDS.items():
@@ -204,7 +210,8 @@ def _nodes(c: _Collector, result: ScoreResult) -> None:
                   audit=f"{fmt_short(node.weight)} − {node.score:.2f} = {deduction:.2f}", names=names)
         if node.findings:
             c.add(f"{key}:findings", f"{node.name}问题条数", node.findings, "count", names=names)
-        c.numbers_in(node.audit, f"{key}:audit", f"{node.name}算式", names=names, source="score", bare="score")
+        if node.is_leaf:  # a parent's audit only adds up its children's scores, already in the book
+            c.numbers_in(node.audit, f"{key}:audit", f"{node.name}算式", names=names, source="score", bare="score")
         c.numbers_in(node.reason, f"{key}:reason", f"{node.name}扣分理由", names=names)
 
 
@@ -213,16 +220,19 @@ def _rules(c: _Collector, case: Case) -> None:
         rule = item.node.rule
         if rule is None:
             continue
+        fields = type(rule).model_fields
         for field, (label, measure) in _RULE_PARAMS.items():
-            value = getattr(rule, field, None)
+            if field not in fields:
+                continue
+            value = getattr(rule, field)
             if isinstance(value, (Decimal, int)) and not isinstance(value, bool):
                 c.add(f"rule:{item.path}:{field}", f"{item.node.name}评分规则{label}", value, measure, names=(item.node.name,))
 
 
 def _grading(c: _Collector, case: Case) -> None:
-    measure: Measure = "percent" if case.grading.basis == "percent" and case.full_score != 100 else "score"
+    # Band bounds are written as points (90分) or, on a percent basis, as rates (得分率90%): no fixed measure.
     for band in case.grading.bands:
-        c.add(f"grading:{band.name}:min", f"等级“{band.name}”下限", band.min, measure, names=(band.name,), text=fmt_short(band.min))
+        c.add(f"grading:{band.name}:min", f"等级“{band.name}”下限", band.min, None, names=(band.name,), text=fmt_short(band.min))
 
 
 def _findings(c: _Collector, case: Case) -> None:
@@ -243,11 +253,19 @@ def _findings(c: _Collector, case: Case) -> None:
             c.add(f"findings:nature:{nature}:projects", f"“{nature}”涉及项目数", len(nature_projects), "count", names=(nature,))
 
 
+def _text_fields(model: BaseModel, labels: dict[str, str]) -> Iterator[tuple[str, str, str]]:
+    """(field, Chinese label, text) of every text field of ``model`` — fields added later are read too."""
+    for field, info in type(model).model_fields.items():
+        value = getattr(model, field)
+        if isinstance(value, str) and field not in _NOT_TEXT:
+            yield field, labels.get(field) or info.description or field, value
+
+
 def _case_text(c: _Collector, case: Case) -> None:
     if case.project.year is not None:
         c.dates.add((case.project.year, None, None))
-    for field, label in _PROJECT_FIELDS.items():
-        c.numbers_in(getattr(case.project, field), f"case:project.{field}", f"项目信息·{label}")
+    for field, label, text in _text_fields(case.project, _PROJECT_FIELDS):
+        c.numbers_in(text, f"case:project.{field}", f"项目信息·{label}")
     for i, line in enumerate(case.funds.lines):
         c.numbers_in(line.name, f"case:funds.lines[{i}].name", "资金明细·子项目名称", names=(line.name,))
     for item in walk(case.indicators):
@@ -262,8 +280,8 @@ def _case_text(c: _Collector, case: Case) -> None:
         where = f"问题清单第{finding.id or i + 1}条"
         names = tuple(name for name in (finding.nature, finding.project) if name)
         c.add(f"case:findings[{i}].amount", f"{where}·涉及金额", finding.amount, "money", names=names, source="case", in_prompt=False)
-        for field, label in _FINDING_FIELDS.items():
-            c.numbers_in(getattr(finding, field), f"case:findings[{i}].{field}", f"{where}·{label}", names=names)
+        for field, label, text in _text_fields(finding, _FINDING_FIELDS):
+            c.numbers_in(text, f"case:findings[{i}].{field}", f"{where}·{label}", names=names)
 
 
 # ── matching ────────────────────────────────────────────────────────────────
@@ -284,34 +302,43 @@ def rounds_to(number: ParsedNumber, figure: Figure) -> bool:
     in_unit = abs(figure.value) / number.scale
     if number.decimals == 0 and number.measure != "percent" and number.scale <= 1:
         return in_unit == number.value
-    return quantize(in_unit, number.decimals) == number.value
+    try:
+        return in_unit.quantize(Decimal(1).scaleb(-number.decimals), rounding=ROUND_HALF_UP) == number.value
+    except InvalidOperation:  # more digits than the decimal context holds: only an exact figure can match
+        return in_unit == number.value
 
 
-def _context_hit(figure: Figure, context: str) -> tuple[int, int]:
-    """(2, position) when the figure's label is written before the number, (1, position) for one of its names."""
-    if not context:
-        return 0, -1
-    position = context.rfind(figure.label) if figure.label else -1
-    if position >= 0:
-        return 2, position + len(figure.label)
-    best = -1
-    for name in figure.names:
-        found = context.rfind(name)
-        if found >= 0:
-            best = max(best, found + len(name))
-    return (1, best) if best >= 0 else (0, -1)
+GroupKey = tuple[Decimal, Measure | None]
+_CONTEXT_LIMIT = 60
+_NAME_FANOUT = 200
 
 
 class FigureBook:
-    """The legal figures of one scored case, indexed by value, with the case's years and dates."""
+    """The legal figures of one scored case, indexed by value and by name, with the case's years and dates."""
 
     def __init__(self, figures: Iterable[Figure], dates: Iterable[DateParts] = (), grade: str | None = None) -> None:
         self.figures: tuple[Figure, ...] = tuple(figures)
         self.dates: frozenset[DateParts] = frozenset(dates)
         self.years: frozenset[int] = frozenset(year for year, _, _ in self.dates if year is not None)
         self.grade = grade
-        self._order = sorted(range(len(self.figures)), key=lambda i: abs(self.figures[i].value))
-        self._values = [abs(self.figures[i].value) for i in self._order]
+        self._by_key: dict[str, Figure] = {}
+        for figure in self.figures:
+            self._by_key.setdefault(figure.key, figure)
+        # Figures of equal value and measure form one group (in book order); groups are sorted by value.
+        self._groups: dict[GroupKey, list[int]] = {}
+        for index, figure in enumerate(self.figures):
+            self._groups.setdefault((abs(figure.value), figure.measure), []).append(index)
+        self._keys: list[GroupKey] = sorted(self._groups, key=lambda key: key[0])
+        self._values: list[Decimal] = [key[0] for key in self._keys]
+        # Labels (level 2) and names (level 1) → figures, to find which figures the text before a number names.
+        self._names: dict[str, list[tuple[int, int]]] = {}
+        for index, figure in enumerate(self.figures):
+            for name, level in ((figure.label, 2), *((name, 1) for name in figure.names if name != figure.label)):
+                if name and len(name) <= _CONTEXT_LIMIT:
+                    self._names.setdefault(name, []).append((index, level))
+        # A name shared by hundreds of figures (a common word before numbers) tells nothing about which one is meant.
+        self._names = {name: hits for name, hits in self._names.items() if len(hits) <= _NAME_FANOUT}
+        self._name_lengths = sorted({len(name) for name in self._names})
 
     @classmethod
     def from_case(cls, case: Case, result: ScoreResult) -> FigureBook:
@@ -333,47 +360,96 @@ class FigureBook:
         return iter(self.figures)
 
     def get(self, key: str) -> Figure | None:
-        return next((figure for figure in self.figures if figure.key == key), None)
+        """The figure with ``key`` (``total``, ``funds:spent``, ``node:<path>:score``…), or ``None``."""
+        return self._by_key.get(key)
 
     # ── numbers ─────────────────────────────────────────────────────────────
-    def matches(self, number: ParsedNumber) -> list[Figure]:
-        """Every figure ``number`` may stand for (compatible measure, same value at the written precision)."""
+    def _fitting_groups(self, number: ParsedNumber) -> list[GroupKey]:
         if number.role != "quantity":
             return []
         half = Decimal(5).scaleb(-(number.decimals + 1))
         low, high = (abs(number.value) - half) * number.scale, (abs(number.value) + half) * number.scale
         first, last = bisect_left(self._values, low), bisect_right(self._values, high)
-        found = [self.figures[i] for i in sorted(self._order[first:last])]  # in the book's order: scoring figures first
-        return [figure for figure in found if compatible(number, figure) and rounds_to(number, figure)]
+        return [key for key in self._keys[first:last] if compatible(number, self.figures[self._groups[key][0]])
+                and rounds_to(number, self.figures[self._groups[key][0]])]
+
+    def _named(self, context: str) -> dict[int, tuple[int, int]]:
+        """Figures whose label or name is written in ``context``: index → (level, end of the rightmost mention)."""
+        context = context[-_CONTEXT_LIMIT:]
+        hits: dict[int, tuple[int, int]] = {}
+        for end in range(len(context), 0, -1):
+            for length in self._name_lengths:
+                if length > end:
+                    break
+                for index, level in self._names.get(context[end - length:end], ()):
+                    if hits.get(index, (0, -1)) < (level, end):
+                        hits[index] = (level, end)
+        return hits
+
+    def matches(self, number: ParsedNumber) -> list[Figure]:
+        """Every figure ``number`` may stand for (compatible measure, same value at the written precision), in book order."""
+        indices = sorted(index for key in self._fitting_groups(number) for index in self._groups[key])
+        return [self.figures[index] for index in indices]
 
     def match(self, number: ParsedNumber, context: str = "") -> Figure | None:
-        """The figure ``number`` stands for, or ``None``. ``context`` (the text before the number) picks among equals."""
-        candidates = self.matches(number)
-        if not candidates:
+        """The figure ``number`` stands for, or ``None``.
+
+        ``context`` (the text before the number) picks among equal figures: one
+        whose label is written there, then one whose name is, then a figure of
+        the number's own measure, an exact one, and the earliest in the book
+        (scoring figures come before case text).
+        """
+        groups = self._fitting_groups(number)
+        if not groups:
             return None
-        rank = {id(figure): i for i, figure in enumerate(candidates)}
+        fitting = set(groups)
 
-        def key(figure: Figure) -> tuple[int, int, int, int, int]:
-            level, position = _context_hit(figure, context)
-            exact = abs(figure.value) / number.scale == number.value
-            return -level, -position, figure.measure is None, not exact, rank[id(figure)]
+        def exact(figure: Figure) -> bool:
+            return abs(figure.value) / number.scale == number.value
 
-        return min(candidates, key=key)
+        named = [
+            (-level, -end, figure.measure is None, not exact(figure), index)
+            for index, (level, end) in self._named(context).items()
+            if (abs((figure := self.figures[index]).value), figure.measure) in fitting
+        ]
+        if named:
+            return self.figures[min(named)[-1]]
+        first = min(groups, key=lambda key: (key[1] is None, not exact(self.figures[self._groups[key][0]]), self._groups[key][0]))
+        return self.figures[self._groups[first][0]]
 
     def nearest(self, number: ParsedNumber, context: str = "") -> Figure | None:
         """The legal figure closest to ``number``: first one named in ``context``, then one of the same measure, then any."""
         if not self.figures or number.role != "quantity":
             return None
         target = abs(number.value) * number.scale
+        named = [
+            (-level, -end, figure.measure is None, abs(abs(figure.value) - target), index)
+            for index, (level, end) in self._named(context).items()
+            if compatible(number, figure := self.figures[index])
+        ]
+        if named:
+            return self.figures[min(named)[-1]]
+        key = self._closest_group(target, lambda key: compatible(number, self.figures[self._groups[key][0]]))
+        key = key or self._closest_group(target, lambda key: True)
+        return self.figures[self._groups[key][0]] if key else None
 
-        def key(indexed: tuple[int, Figure]) -> tuple[int, int, int, bool, Decimal, int]:
-            index, figure = indexed
-            fits = compatible(number, figure)
-            level, position = _context_hit(figure, context) if fits else (0, -1)
-            tier = 0 if level else 1 if fits else 2
-            return tier, -level, -position, figure.measure is None, abs(abs(figure.value) - target), index
-
-        return min(enumerate(self.figures), key=key)[1]
+    def _closest_group(self, target: Decimal, accept: Callable[[GroupKey], bool]) -> GroupKey | None:
+        """The accepted group nearest ``target``; ties go to a measured group, then to the earliest figure."""
+        position = bisect_left(self._values, target)
+        found: list[GroupKey] = []
+        for step in (-1, 1):
+            index = position if step == 1 else position - 1
+            while 0 <= index < len(self._keys) and not accept(self._keys[index]):
+                index += step
+            if 0 <= index < len(self._keys):
+                value = self._values[index]
+                while 0 <= index < len(self._keys) and self._values[index] == value:
+                    if accept(self._keys[index]):
+                        found.append(self._keys[index])
+                    index += step
+        if not found:
+            return None
+        return min(found, key=lambda key: (abs(key[0] - target), key[1] is None, self._groups[key][0]))
 
     # ── dates ───────────────────────────────────────────────────────────────
     def has_date(self, number: ParsedNumber) -> bool:

@@ -47,8 +47,9 @@ class DraftInput:
         return cls(case=case, result=result, problems=group_problems(case, result), index=index)
 
 
-def _problem_context(problem: Problem, index: Any) -> dict[str, Any]:
+def _problem_context(problem: Problem, index: Any, detailed: bool = False) -> dict[str, Any]:
     projects = problem.projects
+    limit = len(problem.findings) if detailed else EXAMPLES_PER_PROBLEM
     examples, seen = [], set()
     for finding in problem.findings:
         key = finding.issue or finding.description
@@ -56,7 +57,7 @@ def _problem_context(problem: Problem, index: Any) -> dict[str, Any]:
             continue
         seen.add(key)
         examples.append({"issue": finding.issue or problem.nature, "project": finding.project, "description": finding.description})
-        if len(examples) == EXAMPLES_PER_PROBLEM:
+        if len(examples) == limit:
             break
     cause, cause_ref = (problem.causes[0] if problem.causes else None), None
     if cause is None:
@@ -82,8 +83,9 @@ def _problem_context(problem: Problem, index: Any) -> dict[str, Any]:
     }
 
 
-def problems_section(data: DraftInput, title: str = "存在的问题及原因分析") -> Section:
-    context = {"problems": [_problem_context(problem, data.index) for problem in data.problems]}
+def problems_section(data: DraftInput, title: str = "存在的问题及原因分析", detailed: frozenset[int] = frozenset()) -> Section:
+    """One paragraph per problem; problems whose position is in ``detailed`` list every finding, not just three."""
+    context = {"problems": [_problem_context(problem, data.index, i in detailed) for i, problem in enumerate(data.problems)]}
     paragraphs, _ = render_paragraphs("template/problems.md.j2", context)
     if not data.problems:
         paragraphs, _ = render_paragraphs("template/report_basic.md.j2", {"part": "other"})

@@ -139,10 +139,13 @@ def rules(as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] =
 from jixiao import precedents  # noqa: E402  (commands register themselves on the app)
 from jixiao.demo import demo  # noqa: E402
 from jixiao.drafts import draft  # noqa: E402
+from jixiao.server import keys_app, serve  # noqa: E402
 
 precedents.register(app)
 app.command()(demo)
 app.command()(draft)
+app.command()(serve)
+app.add_typer(keys_app, name="keys")
 
 
 def main() -> None:

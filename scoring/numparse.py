@@ -268,7 +268,7 @@ IDIOMS: tuple[str, ...] = (
     "四个一", "三个一", "一号文件", "一把尺", "一张蓝图", "一站通", "一屏", "一键", "统一", "唯一", "一致", "一定",
     "一般", "一些", "一直", "一起", "一旦", "一切", "一律", "一并", "一同", "一贯", "一线", "一流", "一体", "一方面",
     "进一步", "第一时间", "一手", "零距离", "零跑腿", "零材料", "零见面", "三公经费", "一窗", "一网", "一次办成",
-    "三位一体", "四位一体", "八项规定", "六个一", "五个一", "一次都不跑", "一长四必",
+    "三位一体", "四位一体", "八项规定", "六个一", "五个一", "一次都不跑", "一长四必", "二次", "个五年规划", "个五年计划",
 )
 _IDIOM_RE = re.compile("|".join(sorted(map(re.escape, IDIOMS), key=len, reverse=True)))
 
@@ -281,7 +281,7 @@ RANGE_CONNECTORS = ("-", "–", "—", "－", "~", "～", "至", "到", "、", "
 
 _HOTLINE = re.compile(r"123\d\d")
 _HOTLINE_AFTER = ("热线", "政务服务便民热线", "便民热线", "服务热线", "平台", "工单", "报警", "火警", "急救", "指挥")
-_EMERGENCY = {"110", "119", "120", "122", "12345"}
+_EMERGENCY = {"110", "119", "120", "122"}
 _AREA_CODE = re.compile(r"0\d{2,3}[-—]\Z")
 _FINANCIAL = set("壹贰叁肆伍陆柒捌玖拾佰仟")
 
@@ -295,7 +295,10 @@ _DOC_NUMBER = re.compile(
     r"[〔［\[【（(]\s*((?:19|20)\d{2})\s*[〕］\]】）)]\s*(第\s*)?(\d+)\s*号"
 )
 _DOC_YEAR = re.compile(r"〔\s*((?:19|20)\d{2})\s*〕")
-_STANDARD_CODE = re.compile(r"(?<![A-Za-z])[A-Z]{2,}(?:/[A-Z]{1,2})?[ \u00a0]?\d+(?:[.\-—]\d+)*")
+#: Standard numbers (GB/T 22239-2019, ISO/IEC 27001): the prefix and a space, then the number.
+_STANDARD_CODE = re.compile(
+    r"(?<![A-Za-z])(?:[A-Z]{2,4}/[A-Z]{1,3}|GB|ISO(?:/IEC)?|IEC|DB\d{2}|JGJ|CJJ)[ \u00a0]?\d+(?:[.:\-—]\d+)*"
+)
 _ALNUM_CODE = re.compile(
     r"(?<![A-Za-z0-9_])(?:[A-Za-z_][A-Za-z0-9_]*\d[A-Za-z0-9_]*(?:\.\d+)*|\d+(?:\.\d+)?[A-Za-z][A-Za-z0-9_]*)"
 )
@@ -570,6 +573,10 @@ def _arabic_role(s: _Scanner, raw: str, end: int, unit: str | None) -> Role:
         return "code"  # the government service hotline is a name
     if (_HOTLINE.fullmatch(digits) or digits in _EMERGENCY) and after.startswith(_HOTLINE_AFTER):
         return "code"
+    if len(digits) == 4 and 1900 <= int(digits) <= 2100:
+        before = s.text[max(0, end - len(raw) - 8):end - len(raw)].rstrip(_SPACES + "\t：:为是")
+        if before.endswith(("年份", "年度", "年")):
+            return "year"  # 项目年份：2020
     return "quantity"
 
 
@@ -584,7 +591,8 @@ def _pass_arabic(s: _Scanner) -> None:
         if unit_end > match.end() and not s.free(match.end(), unit_end):
             unit, unit_end = None, match.end()
         role = _arabic_role(s, raw, match.end(), unit)
-        s.add(_number(s.text, match.start(), end, value, role, decimals=decimals, unit=unit), claim_end=max(end, unit_end))
+        date = (int(value), None, None) if role == "year" else None
+        s.add(_number(s.text, match.start(), end, value, role, decimals=decimals, unit=unit, date=date), claim_end=max(end, unit_end))
         s.claim(match.start(), max(end, unit_end))
 
 
@@ -709,6 +717,27 @@ def _continue_dates(s: _Scanner, tokens: list[_Token]) -> list[_Token]:
     return result
 
 
+def _continue_ordinals(s: _Scanner, tokens: list[_Token]) -> list[_Token]:
+    """``第3、4条``, ``第一至三批``: the numbers listed after a 第-ordinal are ordinals too."""
+    result: list[_Token] = []
+    previous: ParsedNumber | None = None
+    in_list = False  # the previous token is a 第-ordinal or continues one
+    for token in tokens:
+        number = token.number
+        after_di = number.role == "ordinal" and s.text[:number.start].rstrip(_SPACES).endswith("第")
+        continues = (
+            in_list
+            and previous is not None
+            and number.role in ("quantity", "ordinal")
+            and _connector_between(s, previous.end, number.start) is not None
+        )
+        if continues and number.role == "quantity":
+            token = _Token(replace(number, role="ordinal"), token.claim_end)
+        result.append(token)
+        previous, in_list = token.number, after_di or continues
+    return result
+
+
 _PASSES: tuple[Callable[[_Scanner], None], ...] = (
     _pass_idioms,
     _pass_doc_numbers,
@@ -736,6 +765,7 @@ def _parse(text: str) -> tuple[ParsedNumber, ...]:
     tokens = sorted(scanner.tokens, key=lambda token: token.number.start)
     tokens = _inherit_ranges(scanner, tokens)
     tokens = _continue_dates(scanner, tokens)
+    tokens = _continue_ordinals(scanner, tokens)
     return tuple(token.number for token in tokens)
 
 

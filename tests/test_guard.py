@@ -212,6 +212,19 @@ def test_book_holds_counts_bands_rules_and_case_facts() -> None:
     assert book.get("node:项目产出/产出成本/资金节约率:deduction") is None  # full marks: no deduction figure
 
 
+def test_every_text_field_of_a_finding_is_a_fact() -> None:
+    case = Case.model_validate(
+        {
+            "project": {"name": "测试项目", "period": "2024年5月至6月"},
+            "indicators": [{"name": "指标", "weight": 10, "rule": {"type": "judgment"}}],
+            "findings": [{"nature": "合同管理不规范", "cause": "2022年9月起人员减少3名，合同审核滞后", "indicator": "指标"}],
+        }
+    )
+    book = book_of(case)
+    assert check_text("主要原因是2022年9月起人员减少3名；评价于2024年6月开展。", book) == []
+    assert [v.text for v in check_text("人员减少4名。", book)] == ["4"]
+
+
 def test_stated_figures_are_not_legal() -> None:
     """The sample case states 预算执行率 81.97 % on purpose: a figure the engine does not compute."""
     case = load_case(CASES.parent.parent.parent / "corpus" / "cases" / "sample_case.yaml")

@@ -134,7 +134,7 @@ def test_chinese_to_int() -> None:
     [
         "一网通办", "推进一体化建设", "统一规划", "“十三五”期间", "《“十四五”推进国家政务信息化规划》", "一站式服务",
         "一把手负责", "一口受理", "进一步加强", "问题之一", "下一年度预算", "十分重要", "千方百计", "三创三争三好",
-        "一次性支付", "最多跑一次", "一般债券", "数十个部门", "队伍建设", "五位一体", "中央八项规定",
+        "一次性支付", "最多跑一次", "一般债券", "数十个部门", "队伍建设", "五位一体", "中央八项规定", "二次复测",
     ],
 )
 def test_idioms_are_not_numbers(text: str) -> None:
@@ -150,7 +150,7 @@ def test_idioms_are_not_numbers(text: str) -> None:
         ("一是制度不健全", 1), ("三是验收不及时", 3), ("（一）绩效目标", 1), ("一、基本情况", 1), ("第一，", 1),
         ("第二十一条", 21), ("其一，", 1), ("一级指标", 1), ("二级指标", 2), ("三级指标", 3), ("第三条", 3),
         ("第5段", 5), ("1. 资金使用", 1), ("（1）实地调研法", 1), ("(3)问卷调查", 3), ("1、项目概况", 1),
-        ("智慧政协（二期）", 2), ("详见表3", 3), ("附件2", 2), ("第一批", 1), ("等保三级", 3),
+        ("智慧政协（二期）", 2), ("详见表3", 3), ("附件2", 2), ("第一批", 1), ("等保三级", 3), ("第十四个五年规划", 14),
     ],
 )
 def test_ordinals(text: str, value: int) -> None:
@@ -165,6 +165,13 @@ def test_line_start_numbering_only_at_line_start() -> None:
     assert [n.role for n in find_numbers("主要做法：1.加强领导；2.完善制度")] == ["ordinal", "ordinal"]
     assert [n.role for n in find_numbers("[bookmark: _Toc165045835]2.评价指标")] == ["code", "ordinal"]
     assert [n.role for n in find_numbers("<p style=\"text-align: center;\">1.健全组织机构</p>")] == ["ordinal"]
+
+
+def test_lists_after_di_stay_ordinals() -> None:
+    assert [n.role for n in find_numbers("依据第3、4、5条")] == ["ordinal"] * 3
+    assert [n.role for n in find_numbers("第一、二批")] == ["ordinal"] * 2
+    assert [n.role for n in find_numbers("第三条第二点约定15个工作日")] == ["ordinal", "ordinal", "quantity"]
+    assert [n.role for n in find_numbers("另有5个、6个")] == ["quantity", "quantity"]
 
 
 def test_chinese_list_takes_the_unit_of_its_last_item() -> None:
@@ -196,6 +203,11 @@ def test_chinese_list_takes_the_unit_of_its_last_item() -> None:
 def test_years_and_dates(text: str, role: str, parts: tuple[int | None, ...]) -> None:
     number = only(text)
     assert (number.role, number.date) == (role, parts)
+
+
+def test_bare_year_after_year_label() -> None:
+    assert [(n.role, n.date) for n in find_numbers("项目年份\t2020")] == [("year", (2020, None, None))]
+    assert [(n.role, n.unit) for n in find_numbers("共2020个")] == [("quantity", "个")]
 
 
 def test_year_ranges() -> None:
@@ -241,6 +253,12 @@ def test_document_numbers(text: str, values: list[int]) -> None:
 def test_codes(text: str) -> None:
     numbers = find_numbers(text)
     assert numbers and all(n.role == "code" for n in numbers), [(n.text, n.role) for n in numbers]
+
+
+def test_latin_words_do_not_swallow_quantities() -> None:
+    assert summary("上线APP 3个") == [("3", "quantity", "个")]
+    assert summary("采购金额1821000元") == [("1821000", "quantity", "元")]
+    assert [n.role for n in find_numbers("ISO/IEC 27001:2013认证")] == ["code", "code"]
 
 
 # ── the seeds: real text ────────────────────────────────────────────────────
