@@ -15,7 +15,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response, StreamingRes
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.db import Database
+from api.db import open_database
 from api.keys import KeyStore
 from api.sessions import SessionNotFound, SessionStore
 from assistant.chat import answer
@@ -78,7 +78,7 @@ class MessageBody(BaseModel):
 def create_app(settings: Any, index: Any = None, require_auth: bool = False, cors_origins: list[str] | None = None, max_upload_mb: int = 20) -> FastAPI:
     """Build the app. ``require_auth`` is set by ``jixiao serve`` when listening beyond loopback."""
     app = FastAPI(title="jixiao 绩效评价报告助手 API", version="1.0", description="评分、先例检索、起草、会话。所有数字由评分模块计算。")
-    database = Database(Path(settings.home) / "jixiao.sqlite3")
+    database = open_database(settings.home)
     keys, sessions = KeyStore(database), SessionStore(database)
     app.state.settings, app.state.index, app.state.require_auth = settings, index, require_auth
     max_body = max_upload_mb * 1024 * 1024

@@ -71,3 +71,8 @@ class Database:
             connection.execute("ROLLBACK")
             raise
         connection.execute("COMMIT")
+
+
+def open_database(home: Path) -> Database:
+    """The server database inside a jixiao data directory."""
+    return Database(Path(home) / "jixiao.sqlite3")

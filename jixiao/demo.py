@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from jixiao.precedents import ChromaOption, HomeOption, KIND_NAMES, open_index, print_report, run_ingest
+from jixiao.precedents import KIND_NAMES, ChromaOption, HomeOption, ensure_bundled_corpus, open_index
 from jixiao.render import print_result
 from jixiao.settings import BUNDLED_CORPUS
 from scoring import load_case, score_case
@@ -25,10 +25,7 @@ def demo(
 ) -> None:
     """演示主流程：首次运行时导入自带示例语料，给示例案例评分，并为其主要问题查找以往报告的表述。"""
     index = open_index(home, chroma_url)
-    bundled = {path.stem for path in BUNDLED_CORPUS.rglob("*.md") if path.name.lower() != "readme.md"}
-    if not bundled <= set(index.catalog()):
-        console.print(f"首次运行：导入自带示例语料（{len(bundled)} 份文档）到 {index.store.location} …")
-        print_report(run_ingest(index, [BUNDLED_CORPUS], prune=False))
+    ensure_bundled_corpus(index)
     result = score_case(load_case(case))
     print_result(result, console)
 

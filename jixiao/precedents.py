@@ -71,6 +71,14 @@ def run_ingest(index: "PrecedentIndex", paths: list[Path], prune: bool, quiet: b
     return report
 
 
+def ensure_bundled_corpus(index: "PrecedentIndex") -> None:
+    """Ingest the bundled sample corpus if any of it is missing (a new user's first start)."""
+    bundled = {path.stem for path in BUNDLED_CORPUS.rglob("*.md") if path.name.lower() != "readme.md"}
+    if not bundled <= set(index.catalog()):
+        console.print(f"首次运行：导入自带示例语料（{len(bundled)} 份文档）到 {index.store.location} …")
+        print_report(run_ingest(index, [BUNDLED_CORPUS], prune=False))
+
+
 def print_report(report: "IngestReport") -> None:
     console.print(
         f"新增 {len(report.added)}，更新 {len(report.updated)}，未变 {len(report.unchanged)}，删除 {len(report.removed)}，"

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import ipaddress
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from jixiao.precedents import ChromaOption, HomeOption, open_index, print_report, run_ingest
-from jixiao.settings import BUNDLED_CORPUS, load_settings
+from jixiao.precedents import ChromaOption, HomeOption, ensure_bundled_corpus, open_index
+from jixiao.settings import load_settings
 
 console = Console()
 keys_app = typer.Typer(help="管理 API 密钥（服务监听非本机地址时，除 /health 外的所有接口都要求密钥）。", no_args_is_help=True)
@@ -25,13 +24,6 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-def ensure_bundled_corpus(index) -> None:  # type: ignore[no-untyped-def]
-    bundled = {path.stem for path in BUNDLED_CORPUS.rglob("*.md") if path.name.lower() != "readme.md"}
-    if not bundled <= set(index.catalog()):
-        console.print(f"首次启动：导入自带示例语料（{len(bundled)} 份文档）…")
-        print_report(run_ingest(index, [BUNDLED_CORPUS], prune=False))
 
 
 def serve(
@@ -65,12 +57,12 @@ def serve(
 @keys_app.command("create")
 def keys_create(name: Annotated[str, typer.Argument(help="密钥名称，如某评价机构或部门", show_default=False)], home: HomeOption = None) -> None:
     """创建一个 API 密钥（只显示这一次，请妥善保存）。"""
-    from api.db import Database
+    from api.db import open_database
     from api.keys import KeyStore
 
     settings = load_settings(home=home)
     try:
-        token = KeyStore(Database(Path(settings.home) / "jixiao.sqlite3")).create(name)
+        token = KeyStore(open_database(settings.home)).create(name)
     except ValueError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         raise typer.Exit(2) from None
@@ -81,11 +73,11 @@ def keys_create(name: Annotated[str, typer.Argument(help="密钥名称，如某�
 @keys_app.command("revoke")
 def keys_revoke(name: Annotated[str, typer.Argument(help="密钥名称", show_default=False)], home: HomeOption = None) -> None:
     """吊销一个 API 密钥。"""
-    from api.db import Database
+    from api.db import open_database
     from api.keys import KeyStore
 
     settings = load_settings(home=home)
-    if not KeyStore(Database(Path(settings.home) / "jixiao.sqlite3")).revoke(name):
+    if not KeyStore(open_database(settings.home)).revoke(name):
         print(f"错误：没有有效的密钥“{name}”", file=sys.stderr)
         raise typer.Exit(1)
     console.print(f"已吊销“{name}”")
@@ -96,14 +88,14 @@ def keys_list(home: HomeOption = None) -> None:
     """列出 API 密钥（不显示密钥本身）。"""
     import datetime
 
-    from api.db import Database
+    from api.db import open_database
     from api.keys import KeyStore
 
     settings = load_settings(home=home)
     table = Table(title="API 密钥")
     for column in ("名称", "创建时间", "状态"):
         table.add_column(column)
-    for key in KeyStore(Database(Path(settings.home) / "jixiao.sqlite3")).list():
+    for key in KeyStore(open_database(settings.home)).list():
         created = datetime.datetime.fromtimestamp(key.created).strftime("%Y-%m-%d %H:%M")
         table.add_row(key.name, created, "已吊销" if key.revoked else "有效")
     console.print(table)

@@ -1,0 +1,830 @@
+/* jixiao 网页：对话（SSE 流式回答）、案例评分表、先例检索、引文原文、下载 Word。无外部依赖。 */
+"use strict";
+
+(function () {
+  const KEY_STORAGE = "jixiao.apiKey";
+  const SESSION_STORAGE = "jixiao.session";
+
+  const INTENT_LABELS = {
+    draft: "起草",
+    revise: "修改",
+    precedents: "以往表述",
+    figure: "数字",
+    check: "核对",
+    help: "帮助",
+  };
+  const KIND_LABELS = {
+    basic_info: "基本情况",
+    method: "评价方法",
+    conclusion: "评价结论",
+    indicator_analysis: "指标分析",
+    experience: "经验做法",
+    problems: "存在问题",
+    causes: "原因分析",
+    suggestions: "建议",
+    scoring_table: "评分表",
+    findings_list: "问题清单",
+    other: "其他",
+  };
+  const SEVERITY_LABELS = { error: "错误", warning: "提示", info: "说明" };
+
+  const state = {
+    sessionId: null,
+    caseData: null,
+    busy: false,
+  };
+
+  const $ = (selector) => document.querySelector(selector);
+
+  function el(tag, attrs, children) {
+    const node = document.createElement(tag);
+    if (attrs) {
+      for (const [name, value] of Object.entries(attrs)) {
+        if (value === null || value === undefined || value === false) continue;
+        if (name === "class") node.className = value;
+        else if (name === "text") node.textContent = value;
+        else if (name === "html") node.innerHTML = value; // 仅用于已转义的内容
+        else if (name.startsWith("on") && typeof value === "function") node.addEventListener(name.slice(2), value);
+        else node.setAttribute(name, value === true ? "" : String(value));
+      }
+    }
+    for (const child of [].concat(children || [])) {
+      if (child === null || child === undefined) continue;
+      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+    }
+    return node;
+  }
+
+  // ── 错误提示 ─────────────────────────────────────────────────────────────
+  function showError(message) {
+    $("#error-text").textContent = message;
+    $("#error-banner").hidden = false;
+  }
+  function clearError() {
+    $("#error-banner").hidden = true;
+    $("#error-text").textContent = "";
+  }
+
+  class ApiError extends Error {
+    constructor(status, code, message) {
+      super(message);
+      this.status = status;
+      this.code = code;
+    }
+  }
+
+  // ── 请求 ────────────────────────────────────────────────────────────────
+  function headers(extra) {
+    const h = Object.assign({}, extra || {});
+    const key = localStorage.getItem(KEY_STORAGE);
+    if (key) h["X-API-Key"] = key;
+    return h;
+  }
+
+  async function errorFrom(response) {
+    let code = "http_error";
+    let message = `请求失败（HTTP ${response.status}）`;
+    try {
+      const body = await response.json();
+      if (body && body.error) {
+        code = body.error.code || code;
+        message = body.error.message || message;
+      }
+    } catch (_) {
+      /* 非 JSON 的错误正文 */
+    }
+    return new ApiError(response.status, code, message);
+  }
+
+  async function request(method, path, body, extraHeaders) {
+    const init = { method, headers: headers(extraHeaders) };
+    if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    let response;
+    try {
+      response = await fetch(path, init);
+    } catch (err) {
+      throw new ApiError(0, "network", "无法连接服务：" + (err && err.message ? err.message : err));
+    }
+    if (!response.ok) throw await errorFrom(response);
+    return response;
+  }
+
+  async function api(method, path, body) {
+    const response = await request(method, path, body, { Accept: "application/json" });
+    return response.json();
+  }
+
+  function report(err) {
+    const message = err instanceof ApiError ? `${err.message}（${err.code}）` : String(err && err.message ? err.message : err);
+    showError(message);
+  }
+
+  // ── 数字格式 ─────────────────────────────────────────────────────────────
+  function fixed2(value) {
+    return value === null || value === undefined ? "—" : Number(value).toFixed(2);
+  }
+  function weightText(value) {
+    const n = Number(value);
+    return Number.isInteger(n) ? String(n) : n.toFixed(2);
+  }
+  function percent(value) {
+    return value === null || value === undefined ? "—" : Number(value).toFixed(2) + "%";
+  }
+
+  // ── 极简 Markdown（先转义 HTML） ─────────────────────────────────────────
+  function escapeHtml(text) {
+    return String(text)
+      .replace(/&/g, "&amp;")
+      .replace(/</g, "&lt;")
+      .replace(/>/g, "&gt;")
+      .replace(/"/g, "&quot;")
+      .replace(/'/g, "&#39;");
+  }
+  function inline(text) {
+    return escapeHtml(text)
+      .replace(/\*\*([^*]+?)\*\*/g, "<strong>$1</strong>")
+      .replace(/`([^`]+?)`/g, "<code>$1</code>");
+  }
+  function tableHtml(lines) {
+    const cells = (line) => line.trim().replace(/^\|/, "").replace(/\|$/, "").split("|").map((c) => c.trim());
+    const rows = lines.filter((line) => !/^\s*\|?\s*:?-{2,}/.test(line));
+    if (!rows.length) return "";
+    const head = cells(rows[0]).map((c) => `<th>${inline(c)}</th>`).join("");
+    const body = rows
+      .slice(1)
+      .map((row) => "<tr>" + cells(row).map((c) => `<td>${inline(c)}</td>`).join("") + "</tr>")
+      .join("");
+    return `<div class="table-wrap"><table class="md-table"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>`;
+  }
+
+  function renderMarkdown(source) {
+    const lines = String(source).replace(/\r\n?/g, "\n").split("\n");
+    const out = [];
+    let para = null; // 正在累积的段落行
+    let list = null; // {type, items: [[html, ...]], start}
+    let quote = null;
+    let pendingBlank = false;
+
+    const flushPara = () => {
+      if (para) out.push(`<p>${para.map(inline).join("<br>")}</p>`);
+      para = null;
+    };
+    const flushList = () => {
+      if (!list) return;
+      const items = list.items
+        .map((parts) => "<li>" + parts.map((p, i) => (i === 0 ? p : `<p>${p}</p>`)).join("") + "</li>")
+        .join("");
+      const start = list.type === "ol" && list.start !== 1 ? ` start="${list.start}"` : "";
+      out.push(`<${list.type}${start}>${items}</${list.type}>`);
+      list = null;
+    };
+    const flushQuote = () => {
+      if (quote) out.push(`<blockquote>${quote.map(inline).join("<br>")}</blockquote>`);
+      quote = null;
+    };
+    const flushAll = () => {
+      flushPara();
+      flushList();
+      flushQuote();
+    };
+
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i];
+      if (!line.trim()) {
+        flushPara();
+        flushQuote();
+        pendingBlank = true;
+        continue;
+      }
+      let m;
+      if ((m = /^(#{1,6})\s+(.*)$/.exec(line))) {
+        flushAll();
+        // 消息内：## → h3，### → h4 …（页面自身已有 h1/h2）
+        const level = Math.min(6, m[1].length + 1);
+        out.push(`<h${level}>${inline(m[2])}</h${level}>`);
+      } else if (/^\s*\|.*\|\s*$/.test(line)) {
+        flushAll();
+        const rows = [];
+        while (i < lines.length && /^\s*\|.*\|\s*$/.test(lines[i])) rows.push(lines[i++]);
+        i--;
+        out.push(tableHtml(rows));
+      } else if ((m = /^\s{0,3}([-*+])\s+(.*)$/.exec(line)) || (m = /^\s{0,3}(\d+)[.、)]\s+(.*)$/.exec(line))) {
+        flushPara();
+        flushQuote();
+        const type = /\d/.test(m[1]) ? "ol" : "ul";
+        if (!list || list.type !== type) {
+          flushList();
+          list = { type, items: [], start: type === "ol" ? parseInt(m[1], 10) : 1 };
+        }
+        list.items.push([inline(m[2])]);
+      } else if ((m = /^>\s?(.*)$/.exec(line))) {
+        flushPara();
+        flushList();
+        (quote = quote || []).push(m[1]);
+      } else if (list && /^\s{2,}\S/.test(line)) {
+        // 列表项下缩进的续行：空行之后另起一段，否则换行
+        const item = list.items[list.items.length - 1];
+        if (pendingBlank || item.length > 1) {
+          if (pendingBlank) item.push(inline(line.trim()));
+          else item[item.length - 1] += "<br>" + inline(line.trim());
+        } else {
+          item[0] += "<br>" + inline(line.trim());
+        }
+      } else {
+        flushList();
+        flushQuote();
+        (para = para || []).push(line.trim());
+      }
+      pendingBlank = false;
+    }
+    flushAll();
+    return out.join("\n");
+  }
+
+  // ── 引文 ────────────────────────────────────────────────────────────────
+  function parseChunkId(chunkId) {
+    // "r02_dengbao@abc123#17" → {doc: "r02_dengbao", ordinal: 17}
+    const m = /^(.*?)(?:@[^#]*)?#(\d+)$/.exec(chunkId || "");
+    return m ? { doc: m[1], ordinal: parseInt(m[2], 10) } : null;
+  }
+
+  function citationChip(ref, number) {
+    const target = parseChunkId(ref.chunk_id);
+    const chip = el(
+      "button",
+      {
+        type: "button",
+        class: "citation",
+        "data-testid": "citation",
+        title: ref.display + (target ? "（点击查看原文）" : "（无片段编号，无法打开原文）"),
+        "data-doc": target ? target.doc : null,
+        "data-ordinal": target ? target.ordinal : null,
+        disabled: !target,
+      },
+      [el("span", { class: "citation-no", text: String(number) }), el("span", { class: "citation-text", text: ref.display })]
+    );
+    if (target) chip.addEventListener("click", () => openPassage(target.doc, target.ordinal));
+    return chip;
+  }
+
+  async function openPassage(doc, ordinal) {
+    const drawer = $("#passage");
+    $("#passage-display").textContent = "正在读取原文…";
+    $("#passage-path").textContent = "";
+    $("#passage-meta").textContent = "";
+    $("#passage-text").textContent = "";
+    drawer.hidden = false;
+    $("#passage-backdrop").hidden = false;
+    try {
+      const hit = await api("GET", `/v1/passages/${encodeURIComponent(doc)}/${encodeURIComponent(ordinal)}`);
+      const citation = hit.citation || {};
+      $("#passage-display").textContent = citation.display || `${doc} #${ordinal}`;
+      $("#passage-path").textContent = (citation.section_path || []).join(" › ");
+      const meta = [
+        KIND_LABELS[hit.section_kind] || hit.section_kind,
+        hit.year ? `${hit.year}年` : null,
+        hit.region,
+        citation.page ? `第${citation.page}页` : null,
+        citation.source ? `来源文件：${citation.source}` : null,
+      ].filter(Boolean);
+      $("#passage-meta").textContent = meta.join(" · ");
+      $("#passage-text").textContent = hit.text;
+      $("#passage-close").focus();
+    } catch (err) {
+      $("#passage-display").textContent = "无法读取原文";
+      report(err);
+    }
+  }
+
+  function closePassage() {
+    $("#passage").hidden = true;
+    $("#passage-backdrop").hidden = true;
+  }
+
+  // ── 会话 ────────────────────────────────────────────────────────────────
+  function setSession(id, label) {
+    state.sessionId = id;
+    if (id) localStorage.setItem(SESSION_STORAGE, id);
+    else localStorage.removeItem(SESSION_STORAGE);
+    $("#session-info").textContent = id ? `会话 ${id.slice(0, 8)}${label ? " · " + label : ""}` : "";
+  }
+
+  async function ensureSession() {
+    if (state.sessionId) return state.sessionId;
+    const body = state.caseData ? { case: state.caseData, title: projectName(state.caseData) } : {};
+    const created = await api("POST", "/v1/sessions", body);
+    setSession(created.id, state.caseData ? projectName(state.caseData) : "未载入案例");
+    return created.id;
+  }
+
+  function projectName(caseData) {
+    return (caseData && caseData.project && caseData.project.name) || "未命名项目";
+  }
+
+  function systemNote(text) {
+    const note = el("div", { class: "message system" }, [el("p", { text })]);
+    $("#messages").appendChild(note);
+    scrollMessages();
+  }
+
+  function scrollMessages() {
+    const box = $("#messages");
+    box.scrollTop = box.scrollHeight;
+  }
+
+  function addUserMessage(text) {
+    const node = el("div", { class: "message user" }, [el("div", { class: "bubble", text })]);
+    $("#messages").appendChild(node);
+    scrollMessages();
+  }
+
+  /** 一条助手回答的各个部分；流式事件逐个填入。 */
+  function createAssistantMessage() {
+    const intent = el("span", { class: "intent", hidden: true });
+    const body = el("div", { class: "md" });
+    const typing = el("div", { class: "typing", text: "正在生成…" });
+    const extras = el("div", { class: "extras" });
+    const node = el("div", { class: "message assistant", "data-testid": "assistant-message" }, [
+      el("div", { class: "bubble" }, [intent, body, typing, extras]),
+    ]);
+    $("#messages").appendChild(node);
+    scrollMessages();
+    let text = "";
+    const parts = { citations: null, figures: null, guard: null, draft: null };
+
+    function renderExtras() {
+      extras.textContent = "";
+      if (parts.guard) extras.appendChild(guardView(parts.guard));
+      if (parts.draft && parts.draft.notes && parts.draft.notes.length) {
+        extras.appendChild(el("ul", { class: "notes" }, parts.draft.notes.map((n) => el("li", { text: n }))));
+      }
+      if (parts.citations && parts.citations.length) {
+        extras.appendChild(
+          el("div", { class: "citations" }, [
+            el("span", { class: "label", text: "出处" }),
+            ...parts.citations.map((ref, i) => citationChip(ref, i + 1)),
+          ])
+        );
+      }
+      if (parts.figures && parts.figures.length) extras.appendChild(figuresView(parts.figures));
+      if (parts.draft) {
+        const draft = parts.draft;
+        extras.appendChild(
+          el("div", { class: "actions" }, [
+            el("button", {
+              type: "button",
+              class: "download-docx",
+              "data-testid": "download-docx",
+              text: "下载 Word",
+              onclick: (event) => downloadDraft(draft, event.currentTarget),
+            }),
+          ])
+        );
+      }
+    }
+
+    return {
+      node,
+      intent(name) {
+        intent.textContent = INTENT_LABELS[name] || name;
+        intent.hidden = false;
+        node.dataset.intent = name;
+      },
+      delta(chunk) {
+        text += chunk;
+        body.innerHTML = renderMarkdown(text);
+        scrollMessages();
+      },
+      setText(full) {
+        text = full;
+        body.innerHTML = renderMarkdown(text);
+      },
+      set(name, value) {
+        parts[name] = value;
+        renderExtras();
+        scrollMessages();
+      },
+      error(message) {
+        extras.appendChild(el("div", { class: "message-error", text: message }));
+      },
+      done() {
+        typing.remove();
+        node.classList.add("done");
+        if (!text.trim() && !extras.childNodes.length) body.innerHTML = "<p class=\"muted\">（没有回答内容）</p>";
+        scrollMessages();
+      },
+    };
+  }
+
+  function guardView(guard) {
+    const violations = guard.violations || [];
+    if (guard.ok) {
+      return el("div", { class: "guard ok", "data-testid": "guard" }, [`数字核对：通过（核对 ${guard.checked} 个数字）`]);
+    }
+    return el("details", { class: "guard bad", "data-testid": "guard" }, [
+      el("summary", { text: `数字核对：${violations.length} 个数字待核` }),
+      el(
+        "ul",
+        null,
+        violations.map((v) =>
+          el("li", null, [el("strong", { text: v.text }), `：${v.reason}`, v.nearest ? `（最接近：${v.nearest}）` : ""])
+        )
+      ),
+    ]);
+  }
+
+  function figuresView(figures) {
+    return el("details", { class: "figures" }, [
+      el("summary", { text: `数字来源（${figures.length}）` }),
+      el(
+        "ul",
+        null,
+        figures.map((f) => el("li", null, [el("code", { text: f.text }), " ← ", f.audit || f.key]))
+      ),
+    ]);
+  }
+
+  // ── SSE：fetch + ReadableStream，自行解析 event:/data: ──────────────────────
+  async function readEvents(response, onEvent) {
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder("utf-8");
+    let buffer = "";
+    const dispatch = (block) => {
+      let name = "message";
+      const data = [];
+      for (const line of block.split("\n")) {
+        if (!line || line.startsWith(":")) continue;
+        const colon = line.indexOf(":");
+        const field = colon === -1 ? line : line.slice(0, colon);
+        let value = colon === -1 ? "" : line.slice(colon + 1);
+        if (value.startsWith(" ")) value = value.slice(1);
+        if (field === "event") name = value;
+        else if (field === "data") data.push(value);
+      }
+      if (!data.length) return;
+      let payload = data.join("\n");
+      try {
+        payload = JSON.parse(payload);
+      } catch (_) {
+        /* 保留原文 */
+      }
+      onEvent(name, payload);
+    };
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true }).replace(/\r\n?/g, "\n");
+      let cut;
+      while ((cut = buffer.indexOf("\n\n")) !== -1) {
+        dispatch(buffer.slice(0, cut));
+        buffer = buffer.slice(cut + 2);
+      }
+    }
+    buffer += decoder.decode();
+    if (buffer.trim()) dispatch(buffer);
+  }
+
+  async function sendMessage(content) {
+    content = content.trim();
+    if (!content || state.busy) return;
+    clearError();
+    state.busy = true;
+    $("#chat-send").disabled = true;
+    addUserMessage(content);
+    let message = null;
+    try {
+      const sessionId = await ensureSession();
+      const response = await request("POST", `/v1/sessions/${encodeURIComponent(sessionId)}/messages`, { content }, { Accept: "text/event-stream" });
+      message = createAssistantMessage();
+      const type = response.headers.get("content-type") || "";
+      if (!type.includes("text/event-stream")) {
+        // 服务端按 JSON 回答时也能显示
+        const data = await response.json();
+        message.intent(data.intent);
+        message.setText(data.content || "");
+        for (const name of ["guard", "citations", "figures", "draft"]) if (data[name]) message.set(name, data[name]);
+      } else {
+        await readEvents(response, (name, data) => {
+          if (name === "intent") message.intent(data.intent);
+          else if (name === "delta") message.delta(data.text || "");
+          else if (name === "citations" || name === "figures" || name === "guard" || name === "draft") message.set(name, data);
+          else if (name === "error") {
+            message.error(data.message || "生成失败");
+            showError(`${data.message || "生成失败"}（${data.code || "error"}）`);
+          }
+        });
+      }
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404 && err.code === "not_found" && state.sessionId) {
+        setSession(null); // 会话已失效（如换了密钥），下次发送时新建
+      }
+      if (message) message.error("回答中断");
+      report(err);
+    } finally {
+      if (message) message.done();
+      state.busy = false;
+      $("#chat-send").disabled = false;
+    }
+  }
+
+  function renderHistory(messages) {
+    for (const m of messages) {
+      if (m.role === "user") {
+        addUserMessage(m.content);
+        continue;
+      }
+      const message = createAssistantMessage();
+      if (m.intent) message.intent(m.intent);
+      message.setText(m.content || "");
+      for (const name of ["guard", "citations", "figures", "draft"]) if (m[name]) message.set(name, m[name]);
+      message.done();
+    }
+  }
+
+  // ── 下载 Word ───────────────────────────────────────────────────────────
+  function filenameFrom(disposition, fallback) {
+    if (!disposition) return fallback;
+    let m = /filename\*\s*=\s*([^']*)''([^;]+)/i.exec(disposition);
+    if (m) {
+      try {
+        return decodeURIComponent(m[2].trim().replace(/^"|"$/g, ""));
+      } catch (_) {
+        /* 落到下面 */
+      }
+    }
+    m = /filename\s*=\s*"?([^";]+)"?/i.exec(disposition);
+    return m ? m[1] : fallback;
+  }
+
+  async function downloadDraft(draft, button) {
+    clearError();
+    const label = button.textContent;
+    button.disabled = true;
+    button.textContent = "正在生成 Word…";
+    try {
+      const response = await request("POST", "/v1/drafts/export", { draft, format: "docx" });
+      const blob = await response.blob();
+      const name = filenameFrom(response.headers.get("content-disposition"), "草稿.docx");
+      const url = URL.createObjectURL(blob);
+      const link = el("a", { href: url, download: name, hidden: true });
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60000);
+    } catch (err) {
+      report(err);
+    } finally {
+      button.disabled = false;
+      button.textContent = label;
+    }
+  }
+
+  // ── 案例与评分 ───────────────────────────────────────────────────────────
+  async function useCase(caseData, origin) {
+    clearError();
+    const result = await api("POST", "/v1/score", { case: caseData }); // 先校验并评分，失败时不换会话
+    const name = projectName(caseData);
+    const created = await api("POST", "/v1/sessions", { case: caseData, title: name });
+    state.caseData = caseData;
+    setSession(created.id, name);
+    renderScore(result);
+    systemNote(`已载入${origin}：${name}（新会话）。综合得分 ${fixed2(result.total)} 分，等级“${result.grade}”。`);
+  }
+
+  function renderScore(result) {
+    $("#case-summary").hidden = false;
+    $("#project-name").textContent = result.project;
+    $("#score-total").textContent = `${fixed2(result.total)} / ${weightText(result.full_score)}`;
+    $("#score-grade").textContent = `等级：${result.grade}`;
+
+    const tbody = $("#score-table tbody");
+    tbody.textContent = "";
+    for (const node of result.nodes) {
+      const deducted = Number(node.weight) - Number(node.score) > 0.0001;
+      const tips = [node.audit, node.reason ? "扣分理由：" + node.reason : null].filter(Boolean).join("\n");
+      const nameCell = el("td", { class: "name", style: `padding-left:${0.5 + (node.level - 1) * 1.25}rem`, title: tips }, [
+        node.name,
+        node.findings ? el("span", { class: "findings", title: `问题清单中有 ${node.findings} 条问题挂在该指标`, text: `问题 ${node.findings}` }) : null,
+      ]);
+      tbody.appendChild(
+        el("tr", { class: `level-${Math.min(node.level, 4)}${node.is_leaf ? " leaf" : ""}${deducted ? " deducted" : ""}`, "data-path": node.path }, [
+          nameCell,
+          el("td", { class: "num", text: weightText(node.weight) }),
+          el("td", { class: "num", text: fixed2(node.score), title: node.audit }),
+          el("td", { class: "num", text: percent(node.rate) }),
+        ])
+      );
+    }
+    const tfoot = $("#score-table tfoot");
+    tfoot.textContent = "";
+    tfoot.appendChild(
+      el("tr", { class: "total" }, [
+        el("td", null, ["合计", el("span", { class: "grade", text: `等级：${result.grade}` })]),
+        el("td", { class: "num", text: weightText(result.full_score) }),
+        el("td", { class: "num", text: fixed2(result.total) }),
+        el("td", { class: "num", text: percent(result.rate) }),
+      ])
+    );
+    $("#score-wrap").hidden = false;
+
+    const funds = (result.funds || []).filter((f) => f.value !== null && f.value !== undefined);
+    const fundsBody = $("#funds-table tbody");
+    fundsBody.textContent = "";
+    for (const f of funds) {
+      fundsBody.appendChild(
+        el("tr", null, [
+          el("td", { text: f.label }),
+          el("td", { class: "num", text: `${fixed2(f.value)}${f.unit === "%" ? "%" : " 万元"}` }),
+          el("td", { class: "muted", text: f.formula }),
+        ])
+      );
+    }
+    $("#funds-wrap").hidden = !funds.length;
+
+    const checks = $("#checks");
+    checks.textContent = "";
+    for (const c of result.checks || []) {
+      checks.appendChild(
+        el("li", { class: `check ${c.severity}` }, [
+          el("span", { class: "severity", text: SEVERITY_LABELS[c.severity] || c.severity }),
+          el("div", null, [el("div", { class: "location", text: c.location }), el("div", { class: "check-message", text: c.message })]),
+        ])
+      );
+    }
+    if (!(result.checks || []).length) checks.appendChild(el("li", { class: "check ok", text: "未发现不一致之处。" }));
+    $("#checks-wrap").hidden = false;
+  }
+
+  async function loadSample() {
+    const button = $("#load-sample");
+    button.disabled = true;
+    try {
+      const caseData = await api("GET", "/v1/sample-case");
+      await useCase(caseData, "示例案例");
+    } catch (err) {
+      report(err);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  async function loadFile(file) {
+    if (!file) return;
+    clearError();
+    if (/\.(ya?ml)$/i.test(file.name)) {
+      showError(`“${file.name}”是 YAML 文件：浏览器只读取 JSON。请先在命令行把它转换为 JSON 再上传。`);
+      return;
+    }
+    let caseData;
+    try {
+      caseData = JSON.parse(await file.text());
+    } catch (err) {
+      showError(`“${file.name}”不是有效的 JSON：${err.message}`);
+      return;
+    }
+    if (caseData && typeof caseData === "object" && caseData.case && !caseData.project) caseData = caseData.case;
+    try {
+      await useCase(caseData, `案例文件“${file.name}”`);
+    } catch (err) {
+      report(err);
+    }
+  }
+
+  // ── 先例检索 ─────────────────────────────────────────────────────────────
+  async function search() {
+    const query = $("#search-input").value.trim();
+    if (!query) {
+      $("#search-input").focus();
+      return;
+    }
+    clearError();
+    const kind = $("#search-kind").value;
+    const body = { query, k: parseInt($("#search-k").value, 10) || 5 };
+    if (kind) body.kinds = [kind];
+    const box = $("#search-results");
+    box.textContent = "";
+    box.appendChild(el("p", { class: "muted", text: "正在检索…" }));
+    $("#search-go").disabled = true;
+    try {
+      const hits = await api("POST", "/v1/precedents/search", body);
+      box.textContent = "";
+      if (!hits.length) {
+        box.appendChild(el("p", { class: "muted", text: "没有找到相关表述。" }));
+        return;
+      }
+      hits.forEach((hit, i) => {
+        const target = parseChunkId(hit.chunk_id);
+        const tags = [KIND_LABELS[hit.section_kind] || hit.section_kind, hit.year ? `${hit.year}年` : null, hit.region].filter(Boolean);
+        box.appendChild(
+          el("article", { class: "hit", "data-chunk": hit.chunk_id }, [
+            el("div", { class: "hit-head" }, [
+              el("span", { class: "hit-no", text: String(i + 1) }),
+              el("button", {
+                type: "button",
+                class: "hit-title link-button",
+                text: hit.citation.display,
+                title: "查看原文",
+                onclick: () => target && openPassage(target.doc, target.ordinal),
+              }),
+            ]),
+            el("div", { class: "hit-tags" }, tags.map((t) => el("span", { class: "tag", text: t }))),
+            el("p", { class: "hit-text", text: hit.text }),
+          ])
+        );
+      });
+    } catch (err) {
+      box.textContent = "";
+      report(err);
+    } finally {
+      $("#search-go").disabled = false;
+    }
+  }
+
+  // ── 恢复上次会话 ─────────────────────────────────────────────────────────
+  async function restore() {
+    const id = localStorage.getItem(SESSION_STORAGE);
+    if (!id) return;
+    try {
+      const session = await api("GET", `/v1/sessions/${encodeURIComponent(id)}`);
+      setSession(session.id, session.title || (session.case ? projectName(session.case) : "未载入案例"));
+      if (session.case) {
+        state.caseData = session.case;
+        renderScore(await api("POST", "/v1/score", { case: session.case }));
+      }
+      if (session.messages && session.messages.length) {
+        systemNote("已恢复上次的会话。");
+        renderHistory(session.messages);
+      }
+    } catch (_) {
+      setSession(null); // 会话不存在或密钥不符：静默开始新会话
+    }
+  }
+
+  // ── 事件绑定 ─────────────────────────────────────────────────────────────
+  function init() {
+    const keyInput = $("#api-key");
+    keyInput.value = localStorage.getItem(KEY_STORAGE) || "";
+    keyInput.addEventListener("change", () => {
+      const value = keyInput.value.trim();
+      if (value) localStorage.setItem(KEY_STORAGE, value);
+      else localStorage.removeItem(KEY_STORAGE);
+      clearError();
+    });
+
+    $("#error-close").addEventListener("click", clearError);
+
+    $("#chat-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const input = $("#chat-input");
+      const value = input.value;
+      if (!value.trim() || state.busy) return;
+      input.value = "";
+      sendMessage(value);
+    });
+    $("#chat-input").addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        $("#chat-form").requestSubmit();
+      }
+    });
+    for (const button of document.querySelectorAll(".suggestion")) {
+      button.addEventListener("click", () => {
+        if (state.busy) return;
+        sendMessage(button.textContent);
+      });
+    }
+    $("#new-session").addEventListener("click", () => {
+      setSession(null);
+      for (const node of document.querySelectorAll("#messages .message:not(.intro)")) node.remove();
+      systemNote(state.caseData ? `新会话：下一条消息将以“${projectName(state.caseData)}”开始新会话。` : "新会话：尚未载入案例。");
+    });
+
+    $("#load-sample").addEventListener("click", loadSample);
+    $("#case-file").addEventListener("change", (event) => {
+      loadFile(event.target.files[0]);
+      event.target.value = "";
+    });
+
+    $("#search-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      search();
+    });
+
+    $("#passage-close").addEventListener("click", closePassage);
+    $("#passage-backdrop").addEventListener("click", closePassage);
+    document.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && !$("#passage").hidden) closePassage();
+    });
+
+    restore();
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+
+  // 供调试与测试
+  window.jixiao = { renderMarkdown, parseChunkId, filenameFrom };
+})();
