@@ -214,7 +214,8 @@ def create_app(settings: Any, index: Any = None, require_auth: bool = False, cor
 
         from assistant.export_docx import export_docx, export_markdown
 
-        name = f"{body.draft.project}-{body.draft.section}"
+        section_names = {"problems": "存在的问题", "suggestions": "有关建议", "analysis": "指标分析", "conclusion": "评价结论", "report": "报告初稿"}
+        name = f"{body.draft.project}-{section_names.get(body.draft.section, body.draft.section)}"
         if body.format == "md":
             return Response(export_markdown(body.draft), media_type="text/markdown; charset=utf-8", headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}.md"})
         return Response(

@@ -227,12 +227,8 @@
       } else if (list && /^\s{2,}\S/.test(line)) {
         // 列表项下缩进的续行：空行之后另起一段，否则换行
         const item = list.items[list.items.length - 1];
-        if (pendingBlank || item.length > 1) {
-          if (pendingBlank) item.push(inline(line.trim()));
-          else item[item.length - 1] += "<br>" + inline(line.trim());
-        } else {
-          item[0] += "<br>" + inline(line.trim());
-        }
+        if (pendingBlank) item.push(inline(line.trim()));
+        else item[item.length - 1] += "<br>" + inline(line.trim());
       } else {
         flushList();
         flushQuote();
@@ -251,6 +247,16 @@
     return m ? { doc: m[1], ordinal: parseInt(m[2], 10) } : null;
   }
 
+  /** 《标题》可截断，章节与段落（出处的关键部分）始终完整显示。 */
+  function citationLabel(ref) {
+    const head = ref.title ? `《${ref.title}》` : "";
+    if (head && ref.display.startsWith(head)) {
+      const where = ref.display.slice(head.length).trim();
+      return [el("span", { class: "citation-title", text: head }), el("span", { class: "citation-where", text: where })];
+    }
+    return [el("span", { class: "citation-title", text: ref.display })];
+  }
+
   function citationChip(ref, number) {
     const target = parseChunkId(ref.chunk_id);
     const chip = el(
@@ -264,7 +270,7 @@
         "data-ordinal": target ? target.ordinal : null,
         disabled: !target,
       },
-      [el("span", { class: "citation-no", text: String(number) }), el("span", { class: "citation-text", text: ref.display })]
+      [el("span", { class: "citation-no", text: String(number) }), ...citationLabel(ref)]
     );
     if (target) chip.addEventListener("click", () => openPassage(target.doc, target.ordinal));
     return chip;
