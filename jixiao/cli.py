@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sys
@@ -27,6 +28,7 @@ app = typer.Typer(
         "  jixiao score corpus/cases/sample_case.yaml\n\n"
         "  jixiao score case.yaml --json > result.json\n\n"
         "  jixiao import-xlsx 评分表.xlsx -o case.yaml\n\n"
+        "  jixiao check 评价报告.docx\n\n"
         "  jixiao rules"
     ),
     no_args_is_help=True,
@@ -137,6 +139,7 @@ def rules(as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] =
 
 
 from jixiao import precedents  # noqa: E402  (commands register themselves on the app)
+from jixiao.checking import check  # noqa: E402
 from jixiao.demo import demo  # noqa: E402
 from jixiao.drafts import draft  # noqa: E402
 from jixiao.server import keys_app, serve  # noqa: E402
@@ -144,6 +147,7 @@ from jixiao.server import keys_app, serve  # noqa: E402
 precedents.register(app)
 app.command()(demo)
 app.command()(draft)
+app.command()(check)
 app.command()(serve)
 app.add_typer(keys_app, name="keys")
 
@@ -158,8 +162,35 @@ def main() -> None:
     except Exception as exc:  # noqa: BLE001 - last line of defence for users
         if os.environ.get("JIXIAO_DEBUG"):
             raise
-        print(f"内部错误：{type(exc).__name__}: {exc}（设置 JIXIAO_DEBUG=1 可查看详细信息）", file=sys.stderr)
+        known = _known_failure(exc)
+        print(known or f"内部错误：{type(exc).__name__}: {exc}（设置 JIXIAO_DEBUG=1 可查看详细信息）", file=sys.stderr)
         sys.exit(1)
+
+
+_WRITE_ERRORS = {
+    errno.ENOSPC: "磁盘已满",
+    errno.EDQUOT: "超出磁盘配额",
+    errno.EROFS: "文件系统只读",
+    errno.EACCES: "没有写入权限",
+    errno.EPERM: "没有写入权限",
+    errno.EFBIG: "文件超过系统允许的大小",
+}
+
+
+def _known_failure(exc: BaseException) -> str | None:
+    """One line for failures of the machine rather than of jixiao: disk full, read-only, the vector store down."""
+    import sqlite3
+
+    from retrieval.errors import StoreError
+
+    if isinstance(exc, StoreError):
+        return f"错误：{exc}"
+    if isinstance(exc, OSError) and exc.errno in _WRITE_ERRORS:
+        where = f" {exc.filename}" if exc.filename else ""
+        return f"错误：无法写入{where}：{_WRITE_ERRORS[exc.errno]}（{exc.strerror}）。请释放磁盘空间或检查目录权限后重试。"
+    if isinstance(exc, sqlite3.OperationalError):
+        return f"错误：数据目录中的数据库无法写入（{exc}）。请确认数据目录（--home 或 JIXIAO_HOME）可写、磁盘未满后重试。"
+    return None
 
 
 if __name__ == "__main__":

@@ -1,0 +1,147 @@
+"""The report's own scoring rules, read from its text, and what they give for its own figures.
+
+- Target rules (003's 填表说明): ``“产出”类……完成100%~130%得权重值满分，……每低于目标值1个
+  百分点相应扣减权重值的5%，超过130%的每超过1%扣权重值1%``; ``“投入”类指标评分规则同“产出”类``;
+  ``“结果”类指标以100%及以上为满分，每降低1%扣权重值5%``. Scored with the engine's
+  ``output_band`` / ``result_target`` rules.
+- Per-finding rules in a criteria or note cell: ``每发现一例扣0.2分``, ``每例0.3分``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from checker.document import ReportDoc
+from checker.findings import Place
+from checker.statements import is_percent, quantities, sentences, texts
+from scoring.numparse import find_numbers
+from scoring.rules import REGISTRY, RuleContext
+
+_CATEGORY = re.compile(r"[“\"]([\u4e00-\u9fff]{1,6})[”\"]类")
+
+
+@dataclass
+class TargetRule:
+    category: str
+    spec: dict  # an engine rule without target/actual: {"type": "output_band", ...}
+    place: Place
+    text: str
+
+
+def find_target_rules(doc: ReportDoc) -> list[TargetRule]:
+    """Category rules stated in the text (see the module docstring)."""
+    rules: dict[str, TargetRule] = {}
+    aliases: list[tuple[str, str, object]] = []
+    for item in texts(doc):
+        if "类" not in item.text or "满分" not in item.text and "同" not in item.text:
+            continue
+        for start, sentence in sentences(item.text):
+            for clause in re.split(r"[；;]", sentence):
+                categories = _CATEGORY.findall(clause)
+                if not categories:
+                    continue
+                where = item.place(doc, start + sentence.find(clause), start + sentence.find(clause) + len(clause))
+                same = re.search(r"[“\"]([\u4e00-\u9fff]{1,6})[”\"]类指标?评分规则同[“\"]([\u4e00-\u9fff]{1,6})[”\"]类", clause)
+                if same:
+                    aliases.append((same.group(1), same.group(2), where))
+                    continue
+                spec = _target_spec(clause)
+                if spec is not None:
+                    rules[categories[0]] = TargetRule(categories[0], spec, where, clause)
+    for name, other, where in aliases:
+        if other in rules:
+            rules[name] = TargetRule(name, rules[other].spec, where, rules[other].text)  # type: ignore[arg-type]
+    return list(rules.values())
+
+
+def _percents(text: str) -> list[Decimal]:
+    return [n.value for n in quantities(text) if is_percent(n)]
+
+
+def _target_spec(clause: str) -> dict | None:
+    band: list[Decimal] = []
+    threshold: Decimal | None = None
+    below: Decimal | None = None
+    above: Decimal | None = None
+    for part in re.split(r"[，,]", clause):
+        percents = _percents(part)
+        if re.search(r"每(?:低于|降低|减少|少)", part) and percents:
+            below = percents[-1]
+        elif re.search(r"每(?:超过|超出|高于)", part) and percents:
+            above = percents[-1]
+        elif "满分" in part and len(percents) >= 2:
+            band = percents[:2]
+        elif "满分" in part and len(percents) == 1 and re.search(r"及以上|以上", part):
+            threshold = percents[0]
+    if below is None:
+        return None
+    if band:
+        spec = {"type": "output_band", "band_low": band[0], "band_high": band[1], "below_penalty": below}
+        if above is not None:
+            spec["above_penalty"] = above
+        return spec
+    if threshold is not None and threshold == 100:
+        return {"type": "result_target", "below_penalty": below}
+    return None
+
+
+def target_value(cell: str | None) -> Decimal | None:
+    """``=100%`` → 100, ``≥35 个`` → 35; ``None`` for words (好, 规范) and upper limits (15%及其以下)."""
+    if not cell or re.search(r"以下|以内|不高于|不超过|≤|<", cell):
+        return None
+    numbers = [n for n in find_numbers(cell) if n.role == "quantity"]
+    if len(numbers) != 1:
+        return None
+    rest = cell.replace(numbers[0].text, "")
+    if re.search(r"[\u4e00-\u9fff]", re.sub(r"个|台|份|点|项|种|次|万", "", rest)):
+        return None
+    return numbers[0].value
+
+
+def apply_target(spec: dict, weight: Decimal, target: Decimal, actual: Decimal) -> tuple[Decimal, str]:
+    """The engine's score and audit for a target rule."""
+    rule_type = REGISTRY[spec["type"]]
+    params = rule_type.params.model_validate({**spec, "target": target, "actual": actual})
+    outcome = rule_type.apply(params, RuleContext(weight=weight))
+    return outcome.score, outcome.audit
+
+
+@dataclass
+class PerFinding:
+    per: Decimal
+    unit: str  # 例 / 项 / 处 …
+
+
+_PER = re.compile(r"每(?:发现|出现|缺报|存在)?(?:一|1)?\s*(例|项|处|次|个|份|条)")
+
+
+def find_per_finding(text: str) -> PerFinding | None:
+    """``每发现一例明显不合规情况扣0.5分`` → (0.5, 例); ``每份0.5分`` → (0.5, 份)."""
+    match = _PER.search(text)
+    if not match:
+        return None
+    clause = re.split(r"[，,。；;]", text[match.start():])[0]
+    numbers = [n for n in quantities(clause) if n.unit == "分"]
+    return PerFinding(numbers[0].value, match.group(1)) if numbers else None
+
+
+def stated_count(note: str, unit: str) -> tuple[int, bool] | None:
+    """The number of cases a note counts and whether it is stated in the 扣分 sentence.
+
+    ``上述不合规情况共13例，扣2.6分`` → 13; ``先服务后采购2例、报告缺失2例，每例0.6分，扣2.4分`` → 2 + 2.
+    """
+    deduct = re.search(r"扣\s*[0-9.]+\s*分", note)
+    limit = deduct.start() if deduct else len(note)
+    sentence_start = max(note.rfind(mark, 0, limit) for mark in "。；;") + 1
+    counts = [n for n in quantities(note[:limit]) if n.unit == unit and not n.decimals]
+    if not counts:
+        return None
+    here = [n for n in counts if n.start >= sentence_start]
+    if here:
+        totals = [n for n in here if note[max(0, n.start - 2): n.start].endswith(("共", "共计", "合计"))]
+        if totals:
+            return int(totals[-1].value), True
+        return int(sum(n.value for n in here)), True
+    return int(counts[-1].value), False
