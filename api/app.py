@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import re
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from api.sessions import SessionNotFound, SessionStore
 from assistant.chat import answer
 from assistant.drafting import SECTIONS, DraftingError, draft_case, stream_case
 from assistant.models import Draft
+from retrieval.errors import StoreError
 from retrieval.models import SectionKind
 from retrieval.search import SearchFilters
 from scoring import Case, CaseFileError, parse_case, score_case
@@ -28,6 +30,8 @@ from scoring import Case, CaseFileError, parse_case, score_case
 STATIC = Path(__file__).resolve().parent / "static"
 DOC_ID = re.compile(r"^[\w\-.\u4e00-\u9fff（）()]{1,128}$")
 UPLOAD_TYPES = {".docx", ".pdf", ".txt", ".md"}
+#: Write failures that mean the data directory is full or read-only (answered 507).
+STORAGE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG}
 
 
 class ApiError(Exception):
@@ -101,16 +105,15 @@ def create_app(settings: Any, index: Any = None, require_auth: bool = False, cor
         codes = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 415: "unsupported_type"}
         return _error(exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail))
 
+    @app.exception_handler(StoreError)
+    async def _store(request: Request, exc: StoreError) -> JSONResponse:
+        return _error(503, "store_unavailable", str(exc))  # the message names the Chroma URL or the file, and what to do
+
     @app.exception_handler(Exception)
     async def _internal(request: Request, exc: Exception) -> JSONResponse:
         return _error(500, "internal", f"服务器内部错误（{type(exc).__name__}）")
 
-    @app.middleware("http")
-    async def _limit_body(request: Request, call_next: Any) -> Response:
-        length = request.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > max_body:
-            return _error(413, "too_large", f"请求体 {int(length) // 1024} KiB 超过上限 {max_upload_mb} MB")
-        return await call_next(request)
+    app.add_middleware(_BodyLimit, max_body=max_body, max_upload_mb=max_upload_mb)
 
     # ── access ──────────────────────────────────────────────────────────────
     def owner(request: Request) -> str:
@@ -136,6 +139,14 @@ def create_app(settings: Any, index: Any = None, require_auth: bool = False, cor
             raise ApiError(503, "index_unavailable", "先例库不可用（服务启动时未打开）")
         return app.state.index
 
+    def seen_by(who: str) -> Any:
+        """The index as ``who`` sees it: without the documents other keys uploaded (search, passages, drafts, chat)."""
+        if app.state.index is None:
+            return None
+        with database.connect() as db:
+            hidden = {row["doc_id"] for row in db.execute("SELECT doc_id FROM documents_owner WHERE owner != ?", (who,))}
+        return _OwnedView(app.state.index, hidden) if hidden else app.state.index
+
     # ── routes ──────────────────────────────────────────────────────────────
     @app.get("/health", tags=["system"])
     def health() -> dict[str, Any]:
@@ -147,8 +158,12 @@ def create_app(settings: Any, index: Any = None, require_auth: bool = False, cor
 
     @app.get("/static/{name}", include_in_schema=False)
     def static(name: str) -> FileResponse:
-        path = (STATIC / name).resolve()
-        if path.parent != STATIC.resolve() or not path.is_file():
+        try:
+            path = (STATIC / name).resolve()
+            found = path.parent == STATIC.resolve() and path.is_file()
+        except (OSError, ValueError):  # a NUL byte or a name too long for the OS: a 404, not a 500
+            found = False
+        if not found:
             raise ApiError(404, "not_found", "文件不存在")
         return FileResponse(path)
 
@@ -164,9 +179,49 @@ def create_app(settings: Any, index: Any = None, require_auth: bool = False, cor
         result = score_case(load(body.case))
         return Response(result.model_dump_json(), media_type="application/json")
 
+    @app.post("/v1/check", tags=["checking"])
+    async def check_report_route(request: Request, who: str = Depends(owner)) -> Response:
+        """核对报告：multipart 上传文件（字段 file），或 JSON {"text": 报告正文, "name": 文件名（.md 按 Markdown 读）}。"""
+        import tempfile
+
+        from checker import CheckError, check_report, check_text
+
+        content_type = request.headers.get("content-type", "")
+        try:
+            if content_type.startswith("multipart/form-data"):
+                form = await request.form()
+                upload = form.get("file")
+                if upload is None or isinstance(upload, str):
+                    raise ApiError(422, "invalid_request", "请用字段 file 上传报告文件", "file")
+                name = Path((upload.filename or "").replace("\\", "/")).name
+                suffix = Path(name).suffix.lower()
+                if suffix not in UPLOAD_TYPES:
+                    raise ApiError(415, "unsupported_type", f"不支持的文件类型 {suffix or '（无扩展名）'}（可用：{'、'.join(sorted(UPLOAD_TYPES))}）", "file")
+                data = await upload.read(max_body + 1)
+                if len(data) > max_body:
+                    raise ApiError(413, "too_large", f"文件超过上限 {max_upload_mb} MB", "file")
+                with tempfile.TemporaryDirectory() as folder:
+                    target = Path(folder) / f"report{suffix}"
+                    target.write_bytes(data)
+                    result = check_report(target)
+                result = result.model_copy(update={"source": name})
+            else:
+                try:
+                    body = await request.json()
+                except ValueError:
+                    raise ApiError(422, "invalid_request", "请求正文应为 JSON {\"text\": …} 或 multipart 文件上传") from None
+                if not isinstance(body, dict) or not isinstance(body.get("text"), str):
+                    raise ApiError(422, "invalid_request", "缺少报告正文 text", "text")
+                name = body.get("name") if isinstance(body.get("name"), str) else "report.txt"
+                result = check_text(body["text"], name)
+        except CheckError as exc:
+            raise ApiError(422, "unreadable_document", exc.reason) from None
+        return Response(result.model_dump_json(), media_type="application/json")
+
     @app.post("/v1/precedents/search", tags=["precedents"])
     def search(body: SearchBody, who: str = Depends(owner)) -> list[dict[str, Any]]:
-        index = require_index()
+        require_index()
+        index = seen_by(who)
         filters = SearchFilters(kinds=body.kinds, year_from=body.year_from, year_to=body.year_to, region=body.region, doc_kind=body.doc_kind, doc_ids=body.doc_ids)
         hits = index.search(body.query, k=body.k, filters=filters, mode=body.mode)
         return [hit.model_dump() for hit in hits]
@@ -175,7 +230,8 @@ def create_app(settings: Any, index: Any = None, require_auth: bool = False, cor
     def passage(doc_id: str, ordinal: int, who: str = Depends(owner)) -> dict[str, Any]:
         if not DOC_ID.match(doc_id):
             raise ApiError(422, "invalid_request", "文档编号含非法字符", "doc_id")
-        hit = require_index().passage(doc_id, ordinal)
+        require_index()
+        hit = seen_by(who).passage(doc_id, ordinal)
         if hit is None:
             raise ApiError(404, "not_found", f"没有文档 {doc_id} 的第 {ordinal} 个片段")
         return hit.model_dump()
@@ -186,16 +242,16 @@ def create_app(settings: Any, index: Any = None, require_auth: bool = False, cor
         if body.section not in SECTIONS:
             raise ApiError(422, "invalid_request", "未知的章节", "section")
         if "text/event-stream" in request.headers.get("accept", ""):
-            return StreamingResponse(_draft_events(case, body), media_type="text/event-stream")
+            return StreamingResponse(_draft_events(case, body, seen_by(who)), media_type="text/event-stream")
         try:
-            draft = draft_case(case, body.section, backend=body.backend, index=app.state.index, settings=settings)
+            draft = draft_case(case, body.section, backend=body.backend, index=seen_by(who), settings=settings)
         except DraftingError as exc:
             raise ApiError(422, "invalid_request", str(exc), "backend") from None
         return Response(draft.model_dump_json(), media_type="application/json")
 
-    def _draft_events(case: Case, body: DraftBody) -> Iterator[str]:
+    def _draft_events(case: Case, body: DraftBody, index: Any) -> Iterator[str]:
         try:
-            for event in stream_case(case, body.section, backend=body.backend, index=app.state.index, settings=settings):
+            for event in stream_case(case, body.section, backend=body.backend, index=index, settings=settings):
                 if event.type == "draft" and event.draft is not None:
                     draft = event.draft
                     citations = list({ref.display: ref.model_dump() for s in draft.sections for p in s.paragraphs for sent in p.sentences for ref in sent.citations}.values())
@@ -242,11 +298,17 @@ def create_app(settings: Any, index: Any = None, require_auth: bool = False, cor
         if (row is not None and row["owner"] != who) or (row is None and stem in index.catalog()):
             raise ApiError(409, "conflict", f"文档编号 {stem} 已被占用，请改名后上传", "file")
         folder = Path(settings.home) / "uploads" / re.sub(r"[^\w]", "_", who)
-        folder.mkdir(parents=True, exist_ok=True)
         target = folder / name
         tmp = folder / f".{name}.part"
-        tmp.write_bytes(data)
-        tmp.replace(target)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(data)
+            tmp.replace(target)
+        except OSError as exc:  # nothing half-written is left, whatever the failure
+            tmp.unlink(missing_ok=True)
+            if exc.errno not in STORAGE_ERRORS:
+                raise
+            raise ApiError(507, "insufficient_storage", f"服务器无法保存上传的文件（{exc.strerror or exc}）：数据目录磁盘已满或只读。请联系管理员释放空间或检查权限后重新上传。", "file") from None
         report = index.ingest([target])
         if report.failed:
             target.unlink(missing_ok=True)
@@ -318,7 +380,7 @@ def create_app(settings: Any, index: Any = None, require_auth: bool = False, cor
             raise ApiError(404, "not_found", "会话不存在") from None
         case = load(meta["case"]) if meta["case"] else None
         user_id = sessions.add(session_id, who, "user", body.content)
-        reply = answer(body.content, case, app.state.index)
+        reply = answer(body.content, case, seen_by(who))
         payload = {"intent": reply.intent, "citations": [c.model_dump() for c in reply.citations], "figures": [f.model_dump() for f in reply.figures], "guard": reply.guard.model_dump() if reply.guard else None}
         if reply.draft is not None:
             payload["draft"] = json.loads(reply.draft.model_dump_json())
@@ -342,6 +404,76 @@ def create_app(settings: Any, index: Any = None, require_auth: bool = False, cor
         return StreamingResponse(events(), media_type="text/event-stream")
 
     return app
+
+
+class _OwnedView:
+    """A precedent index minus the documents other keys uploaded: what one key may search, open and cite."""
+
+    def __init__(self, index: Any, hidden: set[str]) -> None:
+        self._index, self._hidden = index, hidden
+
+    def search(self, query: str, k: int = 5, filters: SearchFilters | None = None, mode: str = "hybrid", fetch: int = 50) -> Any:
+        filters = filters or SearchFilters()
+        allowed = [doc_id for doc_id in (filters.doc_ids or self._index.catalog()) if doc_id not in self._hidden]
+        if not allowed:  # an empty doc_ids list would mean "no restriction"
+            return []
+        return self._index.search(query, k=k, filters=filters.model_copy(update={"doc_ids": allowed}), mode=mode, fetch=fetch)
+
+    def passage(self, doc_id: str, ordinal: int) -> Any:
+        return None if doc_id in self._hidden else self._index.passage(doc_id, ordinal)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._index, name)
+
+
+class _BodyLimit:
+    """Refuse request bodies over the limit (413) before any route reads them.
+
+    A body with a Content-Length is judged by it. A chunked body has none, and
+    the routes would read all of it into memory before the limit or even the
+    API key is looked at: it is read here, up to the limit, and then replayed.
+    """
+
+    def __init__(self, app: Any, max_body: int, max_upload_mb: int) -> None:
+        self.app, self.max_body, self.max_upload_mb = app, max_body, max_upload_mb
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None:
+            if length.isdigit() and int(length) > self.max_body:
+                await self._refuse(scope, receive, send, f"请求体 {int(length) // 1024} KiB 超过上限 {self.max_upload_mb} MB")
+                return
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size, more = 0, True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                return
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > self.max_body:
+                await self._refuse(scope, receive, send, f"请求体超过上限 {self.max_upload_mb} MB")
+                return
+            more = message.get("more_body", False)
+        replayed = False
+
+        async def replay() -> Any:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    @staticmethod
+    async def _refuse(scope: Any, receive: Any, send: Any, message: str) -> None:
+        await _error(413, "too_large", message)(scope, receive, send)
 
 
 def _sse(event: str, data: Any) -> str:

@@ -17,6 +17,7 @@ Only ``export_docx`` and ``export_markdown`` are public.
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field
 
 from docx import Document
@@ -72,6 +73,7 @@ def export_docx(draft: Draft) -> bytes:
     one caption per table (the tables follow their captions), then a 说明 paragraph if the draft
     has notes or violations that could not be placed in the text.
     """
+    draft = _xml_safe(draft)
     document = Document()
     _setup_page(document)
     _setup_styles(document)
@@ -105,6 +107,28 @@ def export_docx(draft: Draft) -> bytes:
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+# Characters XML 1.0 cannot hold (control characters, lone surrogates, U+FFFE/U+FFFF): python-docx
+# refuses them with a ValueError. A case or a client-supplied draft may contain them.
+_NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_safe(draft: Draft) -> Draft:
+    """``draft`` with every character XML cannot hold replaced by U+FFFD (one for one: offsets stay valid)."""
+
+    def clean(value: object) -> object:
+        if isinstance(value, str):
+            return _NOT_XML.sub("\ufffd", value)
+        if isinstance(value, dict):
+            return {key: clean(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [clean(item) for item in value]
+        return value
+
+    data = draft.model_dump()
+    cleaned = clean(data)
+    return draft if cleaned == data else Draft.model_validate(cleaned)
 
 
 def export_markdown(draft: Draft) -> str:

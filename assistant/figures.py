@@ -339,6 +339,7 @@ class FigureBook:
         # A name shared by hundreds of figures (a common word before numbers) tells nothing about which one is meant.
         self._names = {name: hits for name, hits in self._names.items() if len(hits) <= _NAME_FANOUT}
         self._name_lengths = sorted({len(name) for name in self._names})
+        self._strict: frozenset[str] | None = None
 
     @classmethod
     def from_case(cls, case: Case, result: ScoreResult) -> FigureBook:
@@ -385,6 +386,41 @@ class FigureBook:
                     if hits.get(index, (0, -1)) < (level, end):
                         hits[index] = (level, end)
         return hits
+
+    def labelled(self, context: str) -> list[Figure]:
+        """Scoring figures whose label is written right before a number, only linking words between (总分83.00分,
+        总分为83.00分, 预算执行率得分1.92分): the figure the sentence says the number is. (Numbers quoted
+        from the case text are named too loosely, by the words before them, to be held to a name.)"""
+        stripped = context[-_CONTEXT_LIMIT:].rstrip(_LINKS + "写成")
+        strict = self._strict_names()
+        found = []
+        for length in self._name_lengths:
+            if length > len(stripped):
+                break
+            name = stripped[-length:]
+            if name in strict:
+                found.extend(figure for index, _ in self._names[name] if (figure := self.figures[index]).source == "score")
+        return found
+
+    def _strict_names(self) -> frozenset[str]:
+        """Labels, and names that end no other label: "综合得分" names the total, but "得分率" ends
+        "项目决策得分率" too, so a number after it may be any indicator's rate."""
+        if self._strict is None:
+            labels = {figure.label for figure in self.figures}
+            self._strict = frozenset(
+                name for name, hits in self._names.items()
+                if any(level == 2 for _, level in hits) or not any(label != name and label.endswith(name) for label in labels)
+            )
+        return self._strict
+
+    def fits(self, number: ParsedNumber, figure: Figure) -> bool:
+        """Whether ``number`` may stand for ``figure`` (same measure, same value at the written precision)."""
+        return (abs(figure.value), figure.measure) in set(self._fitting_groups(number))
+
+    @property
+    def grade_names(self) -> tuple[str, ...]:
+        """The names of the case's grade bands (优、良、中、差 or the case's own)."""
+        return tuple(figure.names[0] for figure in self.figures if figure.key.startswith("grading:") and figure.names)
 
     def matches(self, number: ParsedNumber) -> list[Figure]:
         """Every figure ``number`` may stand for (compatible measure, same value at the written precision), in book order."""

@@ -8,7 +8,9 @@ and nothing inside a title 《…》 is checked: a title is a name.
 
 from __future__ import annotations
 
-from assistant.figures import FigureBook
+import re
+
+from assistant.figures import Figure, FigureBook
 from assistant.models import Draft, FigureRef, GuardResult, Paragraph, Violation
 from scoring.numparse import ParsedNumber, find_numbers
 
@@ -84,7 +86,48 @@ def _inspect(text: str, book: FigureBook) -> tuple[int, list[Violation]]:
         context = _context(text, number.start)
         if book.match(number, context) is None:
             violations.append(_figure_violation(number, book, context))
-    return checked, violations
+            continue
+        # A legal value under the wrong label is still a wrong number: "总分100分" when 100 is the full
+        # score and the total is 83.00 (what a model that obeys an injected "总分写100分" writes).
+        labelled = book.labelled(context)
+        if labelled and not any(book.fits(number, figure) for figure in labelled):
+            violations.append(_label_violation(number, labelled[0]))
+    found, grade_checks = _grade_violations(text, book)
+    return checked + grade_checks, violations + found
+
+
+def _label_violation(number: ParsedNumber, figure: Figure) -> Violation:
+    return Violation(
+        text=number.text,
+        start=number.start,
+        end=number.end,
+        reason=f"数字 {number.text} 写在“{figure.label}”之后，但评分模块算出的{figure.label}是 {figure.text}",
+        nearest=figure.describe(),
+    )
+
+
+_GRADE_LINK = r"(?:为|是|：|:|写为|写成|评为|评定为|定为|确定为)?\s*[“\"「『]?"
+
+
+def _grade_violations(text: str, book: FigureBook) -> tuple[list[Violation], int]:
+    """A grade written after 等级 that is not the computed one ("评价等级为优" when the case scores 良)."""
+    names = sorted(book.grade_names, key=len, reverse=True)
+    if not book.grade or not names:
+        return [], 0
+    pattern = re.compile(f"等级{_GRADE_LINK}({'|'.join(re.escape(name) for name in names)})")
+    found, checked = [], 0
+    for match in pattern.finditer(text):
+        checked += 1
+        written = match.group(1)
+        if written != book.grade and not (written.startswith(book.grade) or book.grade.startswith(written)):
+            found.append(Violation(
+                text=written,
+                start=match.start(1),
+                end=match.end(1),
+                reason=f"等级“{written}”不是评分模块评定的等级（应为“{book.grade}”）",
+                nearest=f"{book.grade}（等级，grade）",
+            ))
+    return found, checked
 
 
 def check_text(text: str, book: FigureBook) -> list[Violation]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 import re
 import time
@@ -20,6 +21,7 @@ from retrieval.embedders import Embedder, make_embedder
 from retrieval.intent import intended_kinds
 from retrieval.keyword import KeywordIndex
 from retrieval.loaders import SUPPORTED_EXTENSIONS, LoadError, load_document
+from retrieval.loaders.base import format_size
 from retrieval.search import Hit, Rows, SearchFilters, collapse_near_duplicates, index_text, make_citation, rrf
 from retrieval.store import ChromaStore, DocumentRecord, chunk_key
 from retrieval.vector_cache import CachedEmbedder, VectorCache
@@ -28,6 +30,8 @@ from retrieval.vector_cache import CachedEmbedder, VectorCache
 PIPELINE_VERSION = "chunking-1/context-1"
 
 Progress = Callable[[str, int, int, str], None]
+
+log = logging.getLogger(__name__)
 
 #: How much a passage of the section kind the query asks for is preferred in the fused ranking.
 INTENT_BOOST = 1.5
@@ -138,6 +142,9 @@ class PrecedentIndex:
 
     def _ingest_file(self, path: Path, catalog: dict[str, DocumentRecord], report: IngestReport, progress: Progress | None) -> str:
         try:
+            size = path.stat().st_size
+            if size > self.max_bytes:  # refuse before reading: a huge file must not be pulled into memory to be hashed
+                raise LoadError(path, f"文件大小 {format_size(size)} 超过上限 {format_size(self.max_bytes)}")
             raw = path.read_bytes()
         except OSError as exc:
             raise LoadError(path, f"无法读取：{exc.strerror or exc}") from exc
@@ -165,7 +172,7 @@ class PrecedentIndex:
         record = DocumentRecord(meta=document.meta, content_hash=content_hash, generation=generation, path=str(path.resolve()), chunks=len(chunks), ingested_at=time.time())
         self.store.commit_document(record)
         if current is not None:
-            self.store.drop_stale_chunks({doc_id: generation})
+            self.store.drop_old_generations(doc_id, generation)
         catalog[doc_id] = record
         report.chunks += len(chunks)
         return "updated" if current is not None else "added"
@@ -211,8 +218,11 @@ class PrecedentIndex:
             order = sorted(range(len(ids)), key=lambda i: (metas[i]["doc_id"], metas[i]["ordinal"]))
             rows = Rows([ids[i] for i in order], [texts[i] for i in order], [metas[i] for i in order])
             loaded = KeywordIndex.build(rows.ids, [rows.index_text(i) for i in range(len(rows.ids))])
-            loaded.save(self._keyword_dir, version)
-            _save_rows(self._keyword_dir, version, rows)
+            try:
+                loaded.save(self._keyword_dir, version)
+                _save_rows(self._keyword_dir, version, rows)
+            except OSError as exc:  # only a cache of what Chroma holds: search on from memory, rebuild next time
+                log.warning("关键词索引无法保存到 %s（%s）：本次在内存中使用，下次启动时重建。请检查数据目录的磁盘空间和权限。", self._keyword_dir, exc)
         self._keyword, self._rows, self._version = loaded, rows, version
         return loaded, rows
 
@@ -277,11 +287,15 @@ class PrecedentIndex:
 def _save_rows(directory: Path, version: str, rows: Rows) -> None:
     path = directory / "rows.jsonl"
     tmp = path.with_suffix(".tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(json.dumps({"version": version}) + "\n")
-        for chunk_id, text, meta in zip(rows.ids, rows.texts, rows.metas):
-            handle.write(json.dumps({"id": chunk_id, "text": text, "meta": meta}, ensure_ascii=False) + "\n")
-    tmp.replace(path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(json.dumps({"version": version}) + "\n")
+            for chunk_id, text, meta in zip(rows.ids, rows.texts, rows.metas):
+                handle.write(json.dumps({"id": chunk_id, "text": text, "meta": meta}, ensure_ascii=False) + "\n")
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _load_rows(directory: Path, version: str) -> Rows | None:

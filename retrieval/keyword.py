@@ -70,10 +70,14 @@ class KeywordIndex:
         """Write to a temporary folder, then swap it in, so a crash never leaves half an index."""
         tmp = directory.with_name(directory.name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        if self._retriever is not None:
-            self._retriever.save(str(tmp), show_progress=False)
-        (tmp / "ids.json").write_text(json.dumps({"version": version, "ids": self.ids}, ensure_ascii=False), encoding="utf-8")
+        try:
+            tmp.mkdir(parents=True)
+            if self._retriever is not None:
+                self._retriever.save(str(tmp), show_progress=False)
+            (tmp / "ids.json").write_text(json.dumps({"version": version, "ids": self.ids}, ensure_ascii=False), encoding="utf-8")
+        except BaseException:  # disk full, read-only: the previous index stays, no half-written folder is left
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
         old = directory.with_name(directory.name + ".old")
         shutil.rmtree(old, ignore_errors=True)
         if directory.exists():

@@ -4,6 +4,9 @@ A document becomes visible only when its catalog record is written, after all
 of its chunks are in; chunks of any other generation are invisible and are
 removed on the next ingest. So a crash mid-ingest leaves the index as it was.
 The same code runs on an embedded store (a folder) or a ``chroma run`` server.
+Against a server, every call is retried with a short backoff when the
+connection fails (a server restarting), and then reported as a
+:class:`StoreError` naming the URL and what to do.
 """
 
 from __future__ import annotations
@@ -17,18 +20,54 @@ from typing import Any
 from urllib.parse import urlparse
 
 import chromadb
+import httpx
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
 
+from retrieval.errors import StoreError  # defined apart from chromadb so the API can catch it cheaply
 from retrieval.models import Chunk, DocumentMeta
 
 CHUNKS = "jixiao_chunks"
 DOCUMENTS = "jixiao_documents"
 PAGE = 1000
+#: Seconds to wait before each retry of a Chroma server call whose connection failed
+#: (so a call fails after 1 + len(RETRY_DELAYS) attempts, about 1.7 s of waiting).
+RETRY_DELAYS: tuple[float, ...] = (0.2, 0.5, 1.0)
 
 
-class StoreError(RuntimeError):
-    """The vector store cannot be used; the message says where and what to do."""
+def _unreachable(url: str, exc: BaseException, attempts: int, waited: float) -> StoreError:
+    return StoreError(
+        f"无法连接 Chroma 服务 {url}（{type(exc).__name__}: {exc}；已尝试 {attempts} 次，等待 {waited:.1f} 秒）。"
+        f"请确认该服务仍在运行（服务器上执行 `chroma run --path … --host … --port …`）后重试；"
+        f"或取消 JIXIAO_CHROMA_URL / --chroma-url 改用本地库。"
+    )
+
+
+def _connection_failed(exc: BaseException) -> bool:
+    """Refused, reset or timed out (the server is down or restarting), also when chromadb wraps it (a ValueError at connect)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, httpx.TransportError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _with_retries(url: str, call: Any, *args: Any, **kwargs: Any) -> Any:
+    """``call(*args, **kwargs)``, retried after each of ``RETRY_DELAYS`` while the connection fails."""
+    waited, attempt = 0.0, 0
+    while True:
+        attempt += 1
+        try:
+            return call(*args, **kwargs)
+        except Exception as exc:
+            if not _connection_failed(exc):
+                raise
+            if attempt > len(RETRY_DELAYS):
+                raise _unreachable(url, exc, attempt, waited) from exc
+            delay = RETRY_DELAYS[attempt - 1]
+        time.sleep(delay)
+        waited += delay
 
 
 @dataclass(frozen=True)
@@ -45,12 +84,18 @@ def _client(path: Path | None, url: str | None) -> Any:
     settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
     if url:
         parsed = urlparse(url if "://" in url else f"http://{url}")
-        try:
+
+        def connect() -> Any:
             client = chromadb.HttpClient(host=parsed.hostname or "127.0.0.1", port=parsed.port or 8000, ssl=parsed.scheme == "https", settings=settings)
             client.heartbeat()
+            return client
+
+        try:
+            return _with_retries(url, connect)
+        except StoreError:
+            raise
         except Exception as exc:
             raise StoreError(f"无法连接 Chroma 服务 {url}（{type(exc).__name__}）。请确认已用 `chroma run --host … --port …` 启动，或取消 JIXIAO_CHROMA_URL 改用本地库。") from exc
-        return client
     assert path is not None
     path.mkdir(parents=True, exist_ok=True)
     try:
@@ -64,10 +109,11 @@ class ChromaStore:
 
     def __init__(self, embedder_name: str, dim: int, path: Path | None = None, url: str | None = None) -> None:
         self.location = url or str(path)
+        self.url = url
         self._client = _client(path, url)
         self.embedder_name = embedder_name
-        self.chunks = self._client.get_or_create_collection(
-            CHUNKS, embedding_function=None, metadata={"hnsw:space": "cosine", "embedder": embedder_name, "dim": dim}
+        self.chunks = self._call(
+            self._client.get_or_create_collection, CHUNKS, embedding_function=None, metadata={"hnsw:space": "cosine", "embedder": embedder_name, "dim": dim}
         )
         built_with = (self.chunks.metadata or {}).get("embedder")
         if built_with and built_with != embedder_name:
@@ -75,13 +121,19 @@ class ChromaStore:
                 f"索引 {self.location} 是用向量模型 {built_with} 建立的，当前设置为 {embedder_name}，两者不能混用。"
                 f"请改回 JIXIAO_EMBEDDER，或换一个数据目录（--home）重新导入。"
             )
-        self.documents = self._client.get_or_create_collection(DOCUMENTS, embedding_function=None, metadata={"hnsw:space": "l2"})
+        self.documents = self._call(self._client.get_or_create_collection, DOCUMENTS, embedding_function=None, metadata={"hnsw:space": "l2"})
+
+    def _call(self, call: Any, *args: Any, **kwargs: Any) -> Any:
+        """One Chroma call; against a server, retried with backoff and then a :class:`StoreError`."""
+        if self.url is None:
+            return call(*args, **kwargs)
+        return _with_retries(self.url, call, *args, **kwargs)
 
     # ── catalog ──────────────────────────────────────────────────────────────
     def catalog(self) -> dict[str, DocumentRecord]:
         records: dict[str, DocumentRecord] = {}
-        for offset in range(0, self.documents.count() + PAGE, PAGE):
-            page = self.documents.get(include=["metadatas"], limit=PAGE, offset=offset)
+        for offset in range(0, self._call(self.documents.count) + PAGE, PAGE):
+            page = self._call(self.documents.get, include=["metadatas"], limit=PAGE, offset=offset)
             for doc_id, meta in zip(page["ids"], page["metadatas"]):
                 records[doc_id] = _record(doc_id, meta)
             if len(page["ids"]) < PAGE:
@@ -105,18 +157,19 @@ class ChromaStore:
             **({"year": meta.year} if meta.year is not None else {}),
             **({"region": meta.region} if meta.region else {}),
         }
-        self.documents.upsert(ids=[meta.doc_id], embeddings=[[0.0]], documents=[meta.title], metadatas=[metadata])
+        self._call(self.documents.upsert, ids=[meta.doc_id], embeddings=[[0.0]], documents=[meta.title], metadatas=[metadata])
 
     def remove_document(self, doc_id: str) -> None:
-        self.documents.delete(ids=[doc_id])
-        self.chunks.delete(where={"doc_id": doc_id})
+        self._call(self.documents.delete, ids=[doc_id])
+        self._call(self.chunks.delete, where={"doc_id": doc_id})
 
     # ── chunks ───────────────────────────────────────────────────────────────
     def write_chunks(self, meta: DocumentMeta, generation: str, chunks: list[Chunk], vectors: np.ndarray) -> None:
         ids = [chunk_key(chunk.doc_id, generation, chunk.ordinal) for chunk in chunks]
         metadatas = [_chunk_metadata(meta, generation, chunk) for chunk in chunks]
         for i in range(0, len(chunks), PAGE):
-            self.chunks.upsert(
+            self._call(
+                self.chunks.upsert,
                 ids=ids[i : i + PAGE],
                 embeddings=vectors[i : i + PAGE],
                 documents=[chunk.text for chunk in chunks[i : i + PAGE]],
@@ -129,28 +182,32 @@ class ChromaStore:
         for ids, metadatas, _ in self.iter_chunks(include_documents=False):
             stale.extend(chunk_id for chunk_id, meta in zip(ids, metadatas) if live.get(meta["doc_id"]) != meta["gen"])
         for i in range(0, len(stale), PAGE):
-            self.chunks.delete(ids=stale[i : i + PAGE])
+            self._call(self.chunks.delete, ids=stale[i : i + PAGE])
         return len(stale)
+
+    def drop_old_generations(self, doc_id: str, generation: str) -> None:
+        """Delete the chunks of ``doc_id`` other than ``generation`` (after a replacement is committed); other documents are untouched."""
+        self._call(self.chunks.delete, where={"$and": [{"doc_id": doc_id}, {"gen": {"$ne": generation}}]})
 
     def iter_chunks(self, include_documents: bool = True) -> Iterator[tuple[list[str], list[dict[str, Any]], list[str]]]:
         include = ["metadatas", "documents"] if include_documents else ["metadatas"]
-        total = self.chunks.count()
+        total = self._call(self.chunks.count)
         for offset in range(0, total, PAGE):
-            page = self.chunks.get(include=include, limit=PAGE, offset=offset)
+            page = self._call(self.chunks.get, include=include, limit=PAGE, offset=offset)
             yield page["ids"], page["metadatas"], page.get("documents") or [""] * len(page["ids"])
 
     def query(self, vector: np.ndarray, n: int, where: dict[str, Any] | None) -> list[tuple[str, float]]:
         """Nearest chunks as (id, cosine similarity)."""
-        total = self.chunks.count()
+        total = self._call(self.chunks.count)
         if total == 0 or n <= 0:
             return []
-        result = self.chunks.query(query_embeddings=[vector], n_results=min(n, total), where=where or None, include=["distances"])
+        result = self._call(self.chunks.query, query_embeddings=[vector], n_results=min(n, total), where=where or None, include=["distances"])
         return [(chunk_id, 1.0 - float(distance)) for chunk_id, distance in zip(result["ids"][0], result["distances"][0])]
 
     def get_chunks(self, ids: list[str]) -> dict[str, tuple[str, dict[str, Any]]]:
         if not ids:
             return {}
-        page = self.chunks.get(ids=ids, include=["documents", "metadatas"])
+        page = self._call(self.chunks.get, ids=ids, include=["documents", "metadatas"])
         return {chunk_id: (text, meta) for chunk_id, text, meta in zip(page["ids"], page["documents"], page["metadatas"])}
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.embedders import Embedder
+from retrieval.errors import StoreError
 
 Progress = Callable[[int, int], None]
 
@@ -26,11 +27,15 @@ class VectorCache:
     """A SQLite table of float32 vectors; safe to delete (it is only a cache)."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, timeout=30, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("CREATE TABLE IF NOT EXISTS vectors (model TEXT, hash TEXT, vec BLOB, PRIMARY KEY (model, hash))")
-        self._db.commit()
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, timeout=30, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("CREATE TABLE IF NOT EXISTS vectors (model TEXT, hash TEXT, vec BLOB, PRIMARY KEY (model, hash))")
+            self._db.commit()
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"无法打开向量缓存 {path}（{exc}）：数据目录须可写、磁盘须有空间。请检查该目录的权限和磁盘空间，或用 --home / JIXIAO_HOME 换一个数据目录。") from exc
 
     def get_many(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
         found: dict[str, np.ndarray] = {}
@@ -43,11 +48,15 @@ class VectorCache:
         return found
 
     def put_many(self, model: str, items: dict[str, np.ndarray]) -> None:
-        with self._db:
-            self._db.executemany(
-                "INSERT OR REPLACE INTO vectors (model, hash, vec) VALUES (?, ?, ?)",
-                [(model, key, np.asarray(vec, dtype=np.float32).tobytes()) for key, vec in items.items()],
-            )
+        """Store vectors in one transaction: all of them or, if the disk is full or read-only, none and a :class:`StoreError`."""
+        try:
+            with self._db:
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO vectors (model, hash, vec) VALUES (?, ?, ?)",
+                    [(model, key, np.asarray(vec, dtype=np.float32).tobytes()) for key, vec in items.items()],
+                )
+        except sqlite3.OperationalError as exc:  # "database or disk is full", "attempt to write a readonly database"
+            raise StoreError(f"无法写入向量缓存 {self.path}（{exc}）：磁盘已满或数据目录只读。请释放磁盘空间或检查权限后重新导入；已导入的文档不受影响。") from exc
 
     def count(self, model: str) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM vectors WHERE model = ?", (model,)).fetchone()[0])

@@ -33,16 +33,19 @@ def structural_checks(
     by_path = {node.path: node for node in result.nodes}
     for item in index.nodes:
         node = item.node
-        if node.children and node.weight is not None and node.split is None:
+        # The node's own weight: written in the case, or its share of a parent's split: even.
+        # (A node with neither takes its children's sum, which then adds up by definition.)
+        if node.children and node.split is None:
+            declared = weights[item.path]
             children_sum = sum((weights[f"{item.path}{PATH_SEPARATOR}{c.name}"] for c in node.children), Decimal(0))
-            if children_sum != node.weight:
+            if children_sum != declared:
                 checks.append(
                     Check(
                         kind="weight_sum",
                         severity="error",
                         location=item.path,
-                        message=f"“{item.path}”下级分值合计 {fmt_short(children_sum, d)}，与本级分值 {fmt_short(node.weight, d)} 不符",
-                        stated=node.weight,
+                        message=f"“{item.path}”下级分值合计 {fmt_short(children_sum, d)}，与本级分值 {fmt_short(declared, d)} 不符",
+                        stated=declared,
                         computed=children_sum,
                     )
                 )

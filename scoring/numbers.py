@@ -7,7 +7,7 @@ figure the product shows goes through :func:`quantize` on a ``Decimal``.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
 Number = Decimal | int | float | str
 
@@ -34,7 +34,16 @@ _QUANTA = {places: Decimal(1).scaleb(-places) for places in range(0, 13)}
 
 def quantize(value: Decimal, decimals: int = 2) -> Decimal:
     """Round half up to ``decimals`` places, as Chinese reports do (四舍五入)."""
-    return value.quantize(_QUANTA[decimals], rounding=ROUND_HALF_UP)
+    try:
+        return value.quantize(_QUANTA[decimals], rounding=ROUND_HALF_UP)
+    except InvalidOperation:
+        # More digits than the context's 28 (a ratio over a tiny denominator):
+        # widen the precision for this one rounding instead of failing.
+        if not value.is_finite():
+            raise
+        with localcontext() as context:
+            context.prec = max(context.prec, value.adjusted() + decimals + 2)
+            return value.quantize(_QUANTA[decimals], rounding=ROUND_HALF_UP)
 
 
 def fmt(value: Decimal, decimals: int = 2) -> str:

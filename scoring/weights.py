@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from scoring.models import PATH_SEPARATOR, Case, Indicator
 from scoring.numbers import quantize
@@ -18,6 +18,10 @@ def even_split(total: Decimal, count: int, decimals: int = 2) -> list[Decimal]:
     if count <= 0:
         return []
     share = quantize(total / count, decimals)
+    if total > 0 and share * (count - 1) >= total:
+        # Rounding the share up left nothing, or less, for the last child (6 / 4 at 0 decimals gave
+        # 2 + 2 + 2 + 0; 0.3 / 20 at 2 decimals a last share of −0.08). Round the share down instead.
+        share = (total / count).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_DOWN)
     return [share] * (count - 1) + [total - share * (count - 1)]
 
 

@@ -56,7 +56,7 @@ class LLMDrafter:
             grade=data.result.grade,
             problems=problems,
             figures=book.prompt_table(),
-            precedents=precedents,
+            precedents=[_as_data(hit) for hit in precedents],
             violations=violations or [],
             previous=previous,
         )
@@ -138,6 +138,20 @@ def _text_of(reply: Any) -> str:
     if not isinstance(content, str):
         raise LLMError("模型返回的内容不是文本")
     return content
+
+
+_DELIMITER = re.compile(r"<(?=\s*/?\s*(?:先例材料|案例事实))")
+
+
+def _as_data(hit: Any) -> dict[str, Any]:
+    """A precedent for the prompt: its text cannot close the <先例材料> block around it (or open another),
+    and its source cannot end the 出处="…" attribute. The model is told the block is data; this keeps it so."""
+
+    def neutral(text: str) -> str:
+        return _DELIMITER.sub("＜", text)
+
+    display = neutral(hit.citation.display).replace('"', "＂").replace("\n", " ")
+    return {"text": neutral(hit.text), "citation": {"display": display}}
 
 
 def _safe_markers(text: str, count: int) -> str:

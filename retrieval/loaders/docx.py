@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ MAX_ZIP_MEMBERS = 10_000
 # signals a bomb once there is enough data to hurt.
 _RATIO_CHECK_FROM_BYTES = 1024 * 1024
 
+_VERIFY_PIECE = 1024 * 1024
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.IGNORECASE)
 _TITLE_STYLES = frozenset({"title", "标题"})
@@ -64,6 +66,18 @@ def check_zip(path: Path, data: bytes) -> None:
         raise LoadError(path, f"压缩比 {ratio:.0f}:1 超过上限 {MAX_COMPRESSION_RATIO}:1，疑似压缩炸弹，已拒绝读取")
     if "word/document.xml" not in {member.filename for member in members}:
         raise LoadError(path, "压缩包中没有 word/document.xml，不是 Word 文档")
+    # The sizes above are what the zip declares. A crafted zip can declare a few KB for a
+    # member that inflates to gigabytes, and zipfile.read() inflates a whole member in one
+    # call before it cuts it to the declared size. Inflate each member in bounded pieces
+    # first: reading stops at the declared size and the CRC check exposes the lie.
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for member in members:
+                with archive.open(member) as handle:
+                    while handle.read(_VERIFY_PIECE):
+                        pass
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError, ValueError) as exc:
+        raise LoadError(path, f"不是有效的 .docx 文件（压缩包内容损坏或与声明的大小不符：{exc}）") from exc
 
 
 def _style_chain(paragraph: Paragraph) -> Iterator[Any]:

@@ -47,6 +47,16 @@ _MIN_COHERENCE = 0.3
 _MAX_CHAOS = 0.1
 
 
+# Share of private-use code points above which a GB18030 decoding is taken for mojibake
+# (Big5 text decoded as GB18030: about a third; real GBK reports: none).
+_MAX_PRIVATE_USE = 0.01
+
+
+def _private_use_share(text: str) -> float:
+    private = sum(1 for char in text if "\ue000" <= char <= "\uf8ff")
+    return private / len(text) if private >= 3 else 0.0
+
+
 def decode_text(path: Path, data: bytes) -> str:
     """Decode ``data``: UTF-8 (with or without BOM), UTF-16 with BOM, then GB18030 (a superset of GBK)."""
     if data.startswith(codecs.BOM_UTF8):
@@ -63,9 +73,12 @@ def decode_text(path: Path, data: bytes) -> str:
         raise LoadError(path, "文件包含二进制内容，不是纯文本文件，无法按文本读取")
     for encoding in ("utf-8", "gb18030"):
         try:
-            return data.decode(encoding)
+            text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
+        if encoding == "gb18030" and _private_use_share(text) > _MAX_PRIVATE_USE:
+            break  # GB18030 decodes almost any bytes (Big5 among them) into private-use mojibake: not GBK
+        return text
     best = charset_normalizer.from_bytes(data).best()
     if best is not None and best.chaos <= _MAX_CHAOS and best.coherence >= _MIN_COHERENCE:
         return str(best)
