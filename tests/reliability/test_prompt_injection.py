@@ -16,7 +16,6 @@ name the very problems of the case, so it is retrieved as a precedent:
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
