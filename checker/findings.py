@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer
+from pydantic import Field
 
-Severity = Literal["error", "warning", "info"]
+from scoring.results import ResultModel, Severity
 
 #: Finding kinds, stable identifiers for tests and tools.
 KINDS: dict[str, str] = {
@@ -26,14 +25,7 @@ KINDS: dict[str, str] = {
 }
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    @field_serializer("*", when_used="json")
-    def _decimals_as_numbers(self, value: object) -> object:
-        if isinstance(value, Decimal):
-            return float(value)
-        return value
+_Model = ResultModel  # frozen, Decimals as JSON numbers, like the scoring results
 
 
 class Place(_Model):

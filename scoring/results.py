@@ -10,7 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_serializer
 Severity = Literal["error", "warning", "info"]
 
 
-class _Result(BaseModel):
+class ResultModel(BaseModel):
+    """Frozen, with Decimals written to JSON as numbers: the base of every result model."""
+
     model_config = ConfigDict(frozen=True)
 
     @field_serializer("*", when_used="json")
@@ -21,7 +23,7 @@ class _Result(BaseModel):
         return value
 
 
-class NodeResult(_Result):
+class NodeResult(ResultModel):
     path: str = Field(description="指标路径，如 项目过程/资金管理/预算执行率")
     name: str
     level: int = Field(description="层级：1 为一级指标")
@@ -36,7 +38,7 @@ class NodeResult(_Result):
     findings: int = Field(default=0, description="挂在该指标上的问题条数")
 
 
-class FundMetric(_Result):
+class FundMetric(ResultModel):
     key: str
     label: str
     value: Decimal | None
@@ -44,7 +46,7 @@ class FundMetric(_Result):
     formula: str
 
 
-class Check(_Result):
+class Check(ResultModel):
     kind: str = Field(description="检查类别，如 stated_score、weight_sum、fund_identity")
     severity: Severity
     location: str = Field(description="出处：指标路径、资金项或 stated 中的键")
@@ -53,7 +55,7 @@ class Check(_Result):
     computed: Decimal | str | None = None
 
 
-class ScoreResult(_Result):
+class ScoreResult(ResultModel):
     project: str
     full_score: Decimal
     total: Decimal

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+import socket
+import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -15,6 +18,22 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 CASES = FIXTURES / "cases"
 SEEDS = ROOT.parent / "shared" / "seeds"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def chroma_executable() -> str:
+    """The ``chroma`` command installed with chromadb (beside this Python, or on PATH)."""
+    beside_python = Path(sys.executable).with_name("chroma")
+    found = str(beside_python) if beside_python.exists() else shutil.which("chroma")
+    if not found:
+        pytest.fail("the chroma command (installed with chromadb) is missing")
+    return found
 
 
 def seed_path(number: str) -> Path:

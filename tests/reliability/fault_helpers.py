@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -14,13 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import ROOT
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from conftest import ROOT, chroma_executable, free_port  # noqa: F401  (re-exported for the fault tests)
 
 
 def jixiao_env(**extra: str) -> dict[str, str]:
@@ -54,14 +46,6 @@ def wait_until(ready: Callable[[], bool], process: subprocess.Popen | None, time
 
 def http_ok(url: str) -> Callable[[], bool]:
     return lambda: httpx.get(url, timeout=1).status_code == 200
-
-
-def chroma_executable() -> str:
-    beside_python = Path(sys.executable).with_name("chroma")
-    found = str(beside_python) if beside_python.exists() else shutil.which("chroma")
-    if not found:
-        pytest.fail("the chroma command (installed with chromadb) is missing")
-    return found
 
 
 def stop(process: subprocess.Popen, timeout: float = 30) -> None:
