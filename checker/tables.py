@@ -30,6 +30,16 @@ _TARGET_WORDS = ("目标值", "年度目标", "指标值")
 _ACTUAL_WORDS = ("实际完成值", "实际值", "完成值", "实际完成")
 _CRITERIA_WORDS = ("评价标准", "评分标准", "指标解释", "评分规则")
 _NOTE_WORDS = ("评价说明", "扣分原因", "评分说明", "得分说明", "扣分理由", "备注", "说明")
+# First match wins, so 得分率 is read as a rate before 得分 could read it as a score.
+_COLUMN_ROLES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("rate", _RATE_WORDS),
+    ("weight", _WEIGHT_WORDS),
+    ("score", _SCORE_WORDS),
+    ("target", _TARGET_WORDS),
+    ("actual", _ACTUAL_WORDS),
+    ("criteria", _CRITERIA_WORDS),
+    ("note", _NOTE_WORDS),
+)
 _NUMBERING = re.compile(r"^\s*(?:[（(]?\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[）)]|\d{1,2}\s*[.．、](?!\d)|[一二三四五六七八九十]{1,3}\s*、)\s*")
 _WEIGHT_SUFFIX = re.compile(r"[（(]\s*([0-9.]+)\s*分?\s*[）)]\s*$")
 _ROOT_WEIGHT = re.compile(r"^[（(]\s*([0-9.]+)\s*分\s*[）)]$")
@@ -135,20 +145,9 @@ def _role(cell: str) -> tuple[str, int] | None:
     for word, level in _LEVEL_WORDS.items():
         if key.startswith(word):
             return "level", level
-    if any(word in key for word in _RATE_WORDS):
-        return "rate", 0
-    if any(word in key for word in _WEIGHT_WORDS):
-        return "weight", 0
-    if any(word in key for word in _SCORE_WORDS):
-        return "score", 0
-    if any(word in key for word in _TARGET_WORDS):
-        return "target", 0
-    if any(word in key for word in _ACTUAL_WORDS):
-        return "actual", 0
-    if any(word in key for word in _CRITERIA_WORDS):
-        return "criteria", 0
-    if any(word in key for word in _NOTE_WORDS):
-        return "note", 0
+    for role, words in _COLUMN_ROLES:
+        if any(word in key for word in words):
+            return role, 0
     if key in ("类别", "指标类别", "一级指标类别"):
         return "level", 1
     if key in _GENERIC_LEVEL or key.endswith("指标名称"):
