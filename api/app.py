@@ -169,7 +169,7 @@ def create_app(settings: Any, index: Any = None, require_auth: bool = False, cor
 
     @app.get("/v1/sample-case", tags=["cases"])
     def sample_case(who: str = Depends(owner)) -> dict[str, Any]:
-        from jixiao.settings import BUNDLED_CORPUS
+        from core.settings import BUNDLED_CORPUS
         from scoring.io import case_to_data, load_case
 
         return case_to_data(load_case(BUNDLED_CORPUS / "cases" / "sample_case.yaml"))

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant.drafting import draft_case  # noqa: E402
-from jixiao.settings import BUNDLED_CORPUS, load_settings  # noqa: E402
+from core.settings import BUNDLED_CORPUS, load_settings  # noqa: E402
 from retrieval.index import PrecedentIndex, bundle_path  # noqa: E402
 from scoring import load_case  # noqa: E402
 

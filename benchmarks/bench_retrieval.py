@@ -30,7 +30,7 @@ from ruamel.yaml import YAML
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from jixiao.settings import BUNDLED_CORPUS, load_settings  # noqa: E402
+from core.settings import BUNDLED_CORPUS, load_settings  # noqa: E402
 from retrieval.index import PrecedentIndex, bundle_path  # noqa: E402
 from retrieval.models import DocumentMeta  # noqa: E402
 from retrieval.search import Hit  # noqa: E402

@@ -11,7 +11,7 @@ from rich.console import Console
 
 from jixiao.precedents import KIND_NAMES, ChromaOption, HomeOption, ensure_bundled_corpus, open_index
 from jixiao.render import print_result
-from jixiao.settings import BUNDLED_CORPUS
+from core.settings import BUNDLED_CORPUS
 from scoring import load_case, score_case
 
 console = Console()

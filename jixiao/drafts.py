@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from jixiao.precedents import ChromaOption, HomeOption, open_index
-from jixiao.settings import load_settings
+from core.settings import load_settings
 from scoring import CaseFileError, load_case
 from scoring.io import write_atomic
 

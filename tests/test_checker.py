@@ -234,7 +234,7 @@ def test_api_check_upload_and_text(tmp_path: Path) -> None:
     from fastapi.testclient import TestClient
 
     from api.app import create_app
-    from jixiao.settings import load_settings
+    from core.settings import load_settings
 
     client = TestClient(create_app(load_settings(home=tmp_path), index=None))
     path = seed_path("003")

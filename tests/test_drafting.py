@@ -113,6 +113,6 @@ def test_unknown_section_and_backend() -> None:
     with pytest.raises(DraftingError, match="未知的起草方式"):
         draft_case(case, "problems", backend="gpt")
     with pytest.raises(DraftingError, match="JIXIAO_LLM_BASE_URL"):
-        from jixiao.settings import load_settings
+        from core.settings import load_settings
 
         draft_case(case, "problems", backend="llm", settings=load_settings(llm_base_url=None, llm_model=None))

@@ -14,7 +14,7 @@ from langchain_core.messages import AIMessage
 
 from conftest import CASES
 from assistant.drafting import draft_case, stream_case
-from jixiao.settings import load_settings
+from core.settings import load_settings
 from scoring import load_case
 
 GOOD = """# （一）政府采购管理不规范

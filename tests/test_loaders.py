@@ -6,6 +6,7 @@ import io
 import pickle
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import docx
 import pytest
@@ -17,8 +18,9 @@ from ruamel.yaml import YAML
 
 from conftest import ROOT, seed_path
 from retrieval.chunking import chunk_document
-from retrieval.loaders import SUPPORTED_EXTENSIONS, LoadError, load_document, register_loader
+from core.plugins import hookimpl, register_plugin, unregister_plugin
 from retrieval.loaders import base as loader_base
+from retrieval.loaders import LOADERS, SUPPORTED_EXTENSIONS, LoadError, LoaderSpec, load_bytes, load_document
 from retrieval.models import LoadedDocument
 
 CORPUS = ROOT / "corpus"
@@ -100,17 +102,42 @@ def test_builtin_formats_are_registered() -> None:
     assert {".txt", ".md", ".docx", ".pdf"} <= set(SUPPORTED_EXTENSIONS)
 
 
-def test_register_loader_dispatches_case_insensitively(tmp_path: Path) -> None:
-    register_loader("JXTEST")(_plain)
+class _JxTestPlugin:
+    """A third-party loader, registered through the same hook as the built-ins."""
+
+    @hookimpl
+    def register_loaders(self, register: Any) -> None:
+        register(LoaderSpec(name="jxtest", extensions=(".JXTEST",), load=_plain))
+
+
+def test_plugin_loader_dispatches_case_insensitively(tmp_path: Path) -> None:
+    name = register_plugin(_JxTestPlugin(), "jxtest-loader")
     try:
         assert ".jxtest" in SUPPORTED_EXTENSIONS
+        assert LOADERS.owner("jxtest") == "jxtest-loader"
         target = tmp_path / "Sample.JxTest"
         target.write_text("2023年测试项目绩效评价报告\n正文。", encoding="utf-8")
         doc = load_document(target)
         assert doc.meta.title == "2023年测试项目绩效评价报告"
+        assert load_bytes(target.read_bytes(), "上传.jxtest").meta.title == doc.meta.title
     finally:
-        loader_base._LOADERS.pop(".jxtest", None)
+        unregister_plugin(name)
     assert ".jxtest" not in SUPPORTED_EXTENSIONS
+
+
+def test_load_bytes_reads_an_upload_like_the_file(tmp_path: Path) -> None:
+    source = Path(__file__).resolve().parent.parent / "corpus" / "reports" / "r01_zhengwuyun.md"
+    from_file = load_document(source)
+    from_bytes = load_bytes(source.read_bytes(), source.name)
+    assert from_bytes.text == from_file.text and from_bytes.meta.title == from_file.meta.title
+    with pytest.raises(LoadError, match="文件为空"):
+        load_bytes(b"", "a.md")
+    with pytest.raises(LoadError, match="不支持的文件类型"):
+        load_bytes(b"x", "a.exe")
+
+
+def test_builtin_loaders_register_through_the_plugin_hook() -> None:
+    assert {LOADERS.owner(name) for name in ("docx", "pdf", "txt")} == {"retrieval.loaders"}
 
 
 def _plain(path: Path, data: bytes) -> LoadedDocument:

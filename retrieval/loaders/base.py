@@ -1,10 +1,14 @@
 """The loader registry, the one error loaders raise, and what every format shares.
 
-A loader is a function ``(path, data) -> LoadedDocument`` registered for one or
-more file extensions with :func:`register_loader`. :func:`load_document` does
-the checks every format needs (existence, size, emptiness) before dispatching,
-and turns any failure inside a loader into a :class:`LoadError`, so callers
-only ever catch one exception type.
+A loader is a function ``(path, data) -> LoadedDocument`` declared for one or
+more file extensions with :func:`register_loader` (built-ins) or registered as
+a :class:`LoaderSpec` through the ``register_loaders`` plugin hook (third
+parties; a later registration for an extension overrides an earlier one).
+:func:`load_bytes` does the checks every format needs (size, emptiness) before
+dispatching, and turns any failure inside a loader into a :class:`LoadError`,
+so callers only ever catch one exception type; :func:`load_document` reads a
+file and hands its bytes to it. The API and the checker load uploads from
+bytes, so nothing writes a temporary file to read it back.
 
 Also here: :class:`TextBuilder` for loaders that assemble their text from
 pieces (docx, pdf), :func:`strip_debris` for the markup that document exports
@@ -16,10 +20,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, KeysView, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.plugins import Registry
 from retrieval.models import Block, BlockKind, DocumentKind, DocumentMeta, LoadedDocument
 
 Loader = Callable[[Path, bytes], LoadedDocument]
@@ -27,10 +33,21 @@ Loader = Callable[[Path, bytes], LoadedDocument]
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 
-_LOADERS: dict[str, Loader] = {}
 
-#: Live view of the registered extensions (lower case, with the dot): ``".docx" in SUPPORTED_EXTENSIONS``.
-SUPPORTED_EXTENSIONS: KeysView[str] = _LOADERS.keys()
+@dataclass(frozen=True)
+class LoaderSpec:
+    """A loader and the extensions it reads (lower case, with the dot)."""
+
+    name: str
+    extensions: tuple[str, ...]
+    load: Loader
+
+
+#: The built-in loaders, declared by :func:`register_loader` in their modules.
+BUILTIN_LOADERS: list[LoaderSpec] = []
+
+#: Every loader by name: the built-ins and those of installed plugins.
+LOADERS: Registry[LoaderSpec] = Registry("register_loaders", "文件读取器", builtins=("retrieval.loaders",))
 
 
 class LoadError(Exception):
@@ -54,21 +71,41 @@ def _normalize_extension(extension: str) -> str:
 
 
 def register_loader(*extensions: str) -> Callable[[Loader], Loader]:
-    """Register the decorated function as the loader for ``extensions`` (``".docx"`` or ``"docx"``).
-
-    A later registration for the same extension replaces the earlier one, so a
-    plugin can override a built-in loader.
-    """
+    """Declare the decorated function as the built-in loader for ``extensions`` (``".docx"`` or ``"docx"``)."""
     if not extensions:
         raise ValueError("register_loader needs at least one extension")
-    normalized = [_normalize_extension(ext) for ext in extensions]
+    normalized = tuple(_normalize_extension(ext) for ext in extensions)
 
     def decorator(loader: Loader) -> Loader:
-        for ext in normalized:
-            _LOADERS[ext] = loader
+        BUILTIN_LOADERS.append(LoaderSpec(name=normalized[0].lstrip("."), extensions=normalized, load=loader))
         return loader
 
     return decorator
+
+
+def loaders_by_extension() -> dict[str, Loader]:
+    """Extension → loader; a plugin registered later overrides a built-in for the same extension."""
+    table: dict[str, Loader] = {}
+    for spec in LOADERS.values():
+        for ext in spec.extensions:
+            table[_normalize_extension(ext)] = spec.load
+    return table
+
+
+class _Extensions:
+    """Live view of the registered extensions: ``".docx" in SUPPORTED_EXTENSIONS``."""
+
+    def __contains__(self, extension: object) -> bool:
+        return isinstance(extension, str) and extension.lower() in loaders_by_extension()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(loaders_by_extension()))
+
+    def __len__(self) -> int:
+        return len(loaders_by_extension())
+
+
+SUPPORTED_EXTENSIONS = _Extensions()
 
 
 def format_size(size: int) -> str:
@@ -87,11 +124,7 @@ def load_document(path: Path | str, max_bytes: int = DEFAULT_MAX_BYTES) -> Loade
     missing, empty, oversized, unreadable or corrupt file, or a file without text.
     """
     path = Path(path)
-    loader = _LOADERS.get(path.suffix.lower())
-    if loader is None:
-        shown = f"“{path.suffix}”" if path.suffix else "（无扩展名）"
-        supported = "、".join(sorted(_LOADERS)) or "无"
-        raise LoadError(path, f"不支持的文件类型{shown}，目前支持：{supported}")
+    _loader_for(path)
     try:
         if not path.exists():
             raise LoadError(path, "文件不存在")
@@ -105,7 +138,19 @@ def load_document(path: Path | str, max_bytes: int = DEFAULT_MAX_BYTES) -> Loade
         data = path.read_bytes()
     except OSError as exc:
         raise LoadError(path, f"无法读取文件：{exc.strerror or exc}") from exc
-    if len(data) > max_bytes:  # the file grew between stat() and read
+    return load_bytes(data, path, max_bytes)
+
+
+def load_bytes(data: bytes, name: Path | str, max_bytes: int = DEFAULT_MAX_BYTES) -> LoadedDocument:
+    """Read a file's content ``data``; ``name``'s extension picks the loader (an upload's file name).
+
+    Raises :class:`LoadError` like :func:`load_document`.
+    """
+    path = Path(name)
+    loader = _loader_for(path)
+    if not data:
+        raise LoadError(path, "文件为空（0 字节）")
+    if len(data) > max_bytes:
         raise LoadError(path, f"文件大小 {format_size(len(data))} 超过上限 {format_size(max_bytes)}")
     try:
         document = loader(path, data)
@@ -116,6 +161,16 @@ def load_document(path: Path | str, max_bytes: int = DEFAULT_MAX_BYTES) -> Loade
     if not any(block.text.strip() for block in document.blocks):
         raise LoadError(path, "文件中没有可提取的文字内容")
     return document
+
+
+def _loader_for(path: Path) -> Loader:
+    table = loaders_by_extension()
+    loader = table.get(path.suffix.lower())
+    if loader is None:
+        shown = f"“{path.suffix}”" if path.suffix else "（无扩展名）"
+        supported = "、".join(sorted(table)) or "无"
+        raise LoadError(path, f"不支持的文件类型{shown}，目前支持：{supported}")
+    return loader
 
 
 class TextBuilder:

@@ -83,22 +83,25 @@ RuleFunction = Callable[[Any, RuleContext], RuleOutcome]
 
 @dataclass(frozen=True)
 class RuleType:
+    """One rule family: what a plugin registers through the ``register_rules`` hook."""
+
     name: str
     label: str
     params: type[RuleParams]
     apply: RuleFunction
+    examples: tuple[str, ...] = ()  # rule wording of a 评价标准 cell that reads as this family
 
 
-REGISTRY: dict[str, RuleType] = {}
+#: The built-in families, declared by :func:`register_rule` in their modules and
+#: registered through the ``register_rules`` hook by :mod:`scoring.rules`.
+BUILTIN_RULES: list[RuleType] = []
 
 
-def register_rule(name: str, label: str, params: type[RuleParams]) -> Callable[[RuleFunction], RuleFunction]:
-    """Register ``apply`` as the rule family ``name`` (shown to users as ``label``)."""
+def register_rule(name: str, label: str, params: type[RuleParams], examples: tuple[str, ...] = ()) -> Callable[[RuleFunction], RuleFunction]:
+    """Declare ``apply`` as the built-in rule family ``name`` (shown to users as ``label``)."""
 
     def decorator(apply: RuleFunction) -> RuleFunction:
-        if name in REGISTRY:
-            raise ValueError(f"rule type {name!r} is already registered")
-        REGISTRY[name] = RuleType(name=name, label=label, params=params, apply=apply)
+        BUILTIN_RULES.append(RuleType(name=name, label=label, params=params, apply=apply, examples=examples))
         return apply
 
     return decorator

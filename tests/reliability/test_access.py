@@ -25,7 +25,7 @@ import api.keys
 from api.app import create_app
 from api.db import Database
 from api.keys import KeyStore
-from jixiao.settings import load_settings
+from core.settings import load_settings
 from retrieval.embedders import HashEmbedder
 from retrieval.index import PrecedentIndex
 from scoring.io import case_to_data, load_case

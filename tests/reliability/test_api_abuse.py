@@ -26,7 +26,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from conftest import ROOT
 from api.app import create_app
-from jixiao.settings import load_settings
+from core.settings import load_settings
 from retrieval.embedders import HashEmbedder
 from retrieval.index import PrecedentIndex
 from scoring.io import case_to_data, load_case

@@ -231,7 +231,7 @@ def test_a_server_restarted_within_the_backoff_window_is_picked_up(tmp_path: Pat
 
 def _api(home: Path, index: PrecedentIndex) -> TestClient:
     from api.app import create_app
-    from jixiao.settings import load_settings
+    from core.settings import load_settings
 
     return TestClient(create_app(load_settings(home=home), index=index))
 

@@ -308,7 +308,7 @@ def test_vector_cache_full_on_the_command_line(tmp_path: Path, monkeypatch: pyte
 @pytest.mark.parametrize(("code", "status"), [(errno.ENOSPC, 507), (errno.EROFS, 507)], ids=["ENOSPC", "EROFS"])
 def test_api_upload(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: int, status: int) -> None:
     from api.app import create_app
-    from jixiao.settings import load_settings
+    from core.settings import load_settings
 
     home = tmp_path / "home"
     index = _index(home)
@@ -332,7 +332,7 @@ def test_api_upload(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: int, 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
 def test_api_upload_disk_full_for_real(tmp_path: Path) -> None:
     from api.app import create_app
-    from jixiao.settings import load_settings
+    from core.settings import load_settings
 
     home = tmp_path / "home"
     client = TestClient(create_app(load_settings(home=home), index=_index(home)))

@@ -34,7 +34,7 @@ from assistant.export_docx import export_markdown
 from assistant.figures import FigureBook
 from assistant.guard import check_draft
 from assistant.models import Draft
-from jixiao.settings import load_settings
+from core.settings import load_settings
 from reliability.fault_helpers import jixiao, jixiao_env
 from scoring import load_case, score_case
 from scoring.io import case_to_data

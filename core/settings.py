@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_CORPUS = PROJECT_ROOT / "corpus"
+SAMPLE_CASE = BUNDLED_CORPUS / "cases" / "sample_case.yaml"
 
 
 class Settings(BaseSettings):
