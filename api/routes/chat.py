@@ -49,20 +49,21 @@ def get_session(session_id: str, workspace: WorkspaceDep, who: Owner) -> dict[st
 @router.post("/v1/sessions/{session_id}/messages")
 def post_message(session_id: str, body: MessageBody, request: Request, workspace: WorkspaceDep, who: Owner) -> Response:
     user_id, reply_id, reply, payload = workspace.chat(session_id, who, body.content)
-    if not wants_stream(request):
-        return JSONResponse({"id": reply_id, "user_message_id": user_id, "role": "assistant", "content": reply.text, **payload})
+    if wants_stream(request):
+        return StreamingResponse(_answer_events(reply_id, reply.text, payload), media_type="text/event-stream")
+    return JSONResponse({"id": reply_id, "user_message_id": user_id, "role": "assistant", "content": reply.text, **payload})
 
-    def events() -> Iterator[str]:
-        yield sse("intent", {"intent": reply.intent})
-        for block in re.split(r"(?<=\n\n)", reply.text):
-            if block:
-                yield sse("delta", {"text": block})
-        yield sse("citations", payload["citations"])
-        yield sse("figures", payload["figures"])
-        if payload["guard"] is not None:
-            yield sse("guard", payload["guard"])
-        if "draft" in payload:
-            yield sse("draft", payload["draft"])
-        yield sse("done", {"id": reply_id})
 
-    return StreamingResponse(events(), media_type="text/event-stream")
+def _answer_events(reply_id: int, text: str, payload: dict[str, Any]) -> Iterator[str]:
+    """A stored answer as events: intent, text blocks, citations, figures, guard, draft, done."""
+    yield sse("intent", {"intent": payload["intent"]})
+    for block in re.split(r"(?<=\n\n)", text):
+        if block:
+            yield sse("delta", {"text": block})
+    yield sse("citations", payload["citations"])
+    yield sse("figures", payload["figures"])
+    if payload["guard"] is not None:
+        yield sse("guard", payload["guard"])
+    if "draft" in payload:
+        yield sse("draft", payload["draft"])
+    yield sse("done", {"id": reply_id})

@@ -45,6 +45,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/health"): "public",
     ("GET", "/"): "public",
     ("GET", "/static/{name}"): "public",
+    ("GET", "/favicon.ico"): "public",
     ("GET", "/openapi.json"): "public",
     ("GET", "/docs"): "public",
     ("GET", "/docs/oauth2-redirect"): "public",
@@ -68,8 +69,14 @@ ROUTES: dict[tuple[str, str], str] = {
 
 
 def app_routes(app: Any) -> set[tuple[str, str]]:
+    """Every (method, path) the app answers, looking inside the routers it includes."""
     found = set()
-    for route in app.routes:
+    pending = list(app.routes)
+    while pending:
+        route = pending.pop()
+        if hasattr(route, "original_router"):  # FastAPI keeps an included APIRouter as one route
+            pending.extend(route.original_router.routes)
+            continue
         for method in getattr(route, "methods", None) or ():
             if method != "HEAD":
                 found.add((method, route.path))
