@@ -40,7 +40,7 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
 def status_of(exc: ws.WorkspaceError) -> int:
     for kind in type(exc).__mro__:
         if kind in STATUS:
-            return STATUS[kind]  # type: ignore[index]
+            return STATUS[kind]
     return 422
 
 

@@ -101,7 +101,7 @@ def _precedents(message: str, case: Case | None, index: SearchesPrecedents | Non
 
     topic = _FILLER.sub(" ", message).strip() or message
     kind = "suggestions" if "建议" in message else "problems"
-    hits = index.search(topic, k=3, filters=SearchFilters(kinds=[kind]))  # type: ignore[list-item]
+    hits = index.search(topic, k=3, filters=SearchFilters(kinds=[kind]))
     if not hits:
         return ChatAnswer(intent="precedents", text=f"没有找到与“{topic}”相关的以往表述。")
     lines = [f"以往报告中与“{topic}”相关的表述（{'建议' if kind == 'suggestions' else '存在问题'}部分）："]

@@ -63,7 +63,7 @@ def search(
     from retrieval.search import SearchFilters
 
     filters = SearchFilters(
-        kinds=kind or None,  # type: ignore[arg-type]  (checked against SECTION_KINDS above)
+        kinds=kind or None,  # checked against SECTION_KINDS above
         year_from=year if year is not None else year_from,
         year_to=year if year is not None else year_to,
         region=region,

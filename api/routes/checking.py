@@ -37,4 +37,5 @@ async def _text_body(request: Request) -> tuple[str, str]:
         raise ApiError(422, "invalid_request", "请求正文应为 JSON {\"text\": …} 或 multipart 文件上传") from None
     if not isinstance(body, dict) or not isinstance(body.get("text"), str):
         raise ApiError(422, "invalid_request", "缺少报告正文 text", "text")
-    return body["text"], body.get("name") if isinstance(body.get("name"), str) else "report.txt"
+    name = body.get("name")
+    return str(body["text"]), name if isinstance(name, str) else "report.txt"

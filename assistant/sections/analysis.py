@@ -27,7 +27,8 @@ def _leaf_context(leaf: NodeResult) -> dict[str, Any]:
 
 def scoring_table(result: ScoreResult) -> TableData:
     """The score table as rows: indicator (indented by level), weight, score, rate, how it was computed."""
-    rows, bold = [], []
+    rows: list[list[str]] = []
+    bold: list[int] = []
     for node in result.nodes:
         if not node.is_leaf:
             bold.append(len(rows))
