@@ -17,6 +17,7 @@ from assistant.models import Paragraph, Section, Sentence
 from assistant.sections import SECTIONS, SectionSpec, choices_help, outline
 from core.plugins import DuplicateName, Registry, hookimpl, register_plugin, unregister_plugin
 from core.settings import load_settings
+from retrieval.embedders import EMBEDDERS
 from retrieval.loaders import LOADERS
 from scoring import RULES, load_case
 
@@ -49,6 +50,7 @@ def test_builtins_register_through_the_same_hooks() -> None:
     assert {DRAFTERS.owner(name) for name in ("template", "llm")} == {"assistant.drafters"}
     assert {RULES.owner(name) for name in RULES} == {"scoring.rules"}
     assert LOADERS.owner("docx") == "retrieval.loaders"
+    assert {EMBEDDERS.owner(name) for name in EMBEDDERS} == {"retrieval.embedders"}
 
 
 def test_a_toy_section_is_one_declaration(risks: None, tmp_path: Any) -> None:
