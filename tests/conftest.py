@@ -43,6 +43,18 @@ def chroma_executable() -> str:
     return found
 
 
+def flat_routes(app: Any) -> list[Any]:
+    """Every route the app answers, looking inside the routers it includes (FastAPI keeps each as one route)."""
+    found, pending = [], list(app.routes)
+    while pending:
+        route = pending.pop(0)
+        if hasattr(route, "original_router"):
+            pending.extend(route.original_router.routes)
+        else:
+            found.append(route)
+    return found
+
+
 def seed_path(number: str) -> Path:
     """The seed report whose file name starts with ``number`` (``"004"``)."""
     matches = sorted(SEEDS.glob(f"{number}_*.txt"))

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import ROOT
+from conftest import ROOT, flat_routes
 import workspace.keys
 from api.app import create_app
 from workspace.db import Database
@@ -71,12 +71,7 @@ ROUTES: dict[tuple[str, str], str] = {
 def app_routes(app: Any) -> set[tuple[str, str]]:
     """Every (method, path) the app answers, looking inside the routers it includes."""
     found = set()
-    pending = list(app.routes)
-    while pending:
-        route = pending.pop()
-        if hasattr(route, "original_router"):  # FastAPI keeps an included APIRouter as one route
-            pending.extend(route.original_router.routes)
-            continue
+    for route in flat_routes(app):
         for method in getattr(route, "methods", None) or ():
             if method != "HEAD":
                 found.add((method, route.path))
