@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from decimal import Decimal
 
 from scoring.checks import stated_checks, structural_checks
@@ -21,7 +22,9 @@ def score_case(case: Case) -> ScoreResult:
     index = TreeIndex(case)
     weights = resolve_weights(case, index.nodes)
     funds = compute_funds(case.funds, decimals)
-    findings = index.count_by_leaf(finding.indicator for finding in case.findings)
+    by_leaf = index.findings_by_leaf(case.findings)
+    findings: Counter[str] = Counter({path: len(group) for path, group in by_leaf.items()})
+    waived_by_leaf = {path: n for path, group in by_leaf.items() if (n := sum(1 for f in group if f.waived is not None))}
 
     totals_from = case.rounding.totals
     exact: dict[str, Decimal] = {}
@@ -43,7 +46,16 @@ def score_case(case: Case) -> ScoreResult:
             continue
         rule = item.node.rule
         assert rule is not None  # guaranteed by the model
-        context = RuleContext(weight=weights[path], findings_count=findings[path], fund_figures=funds.values, decimals=decimals)
+        attached = by_leaf.get(path, ())
+        waived = waived_by_leaf.get(path, 0)
+        context = RuleContext(
+            weight=weights[path],
+            findings_count=len(attached) - waived,
+            fund_figures=funds.values,
+            decimals=decimals,
+            findings=attached,
+            waived_count=waived,
+        )
         outcome = REGISTRY[rule.type].apply(rule, context)
         exact[path] = outcome.score
         rounded[path] = quantize(outcome.score, decimals)
@@ -88,7 +100,7 @@ def _node_result(
 ) -> NodeResult:
     rate = quantize(score / weight * HUNDRED, decimals) if weight else None
     # Every value is already typed and rounded here; skip re-validation (10,000-leaf cases).
-    return NodeResult(
+    return NodeResult.model_construct(
         path=item.path,
         name=item.node.name,
         level=item.level,

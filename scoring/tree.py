@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 from scoring.funds import FUND_REFERENCE_KEYS
-from scoring.models import PATH_SEPARATOR, Case, Indicator
+from scoring.models import PATH_SEPARATOR, Case, Finding, Indicator
 from scoring.rules.base import FUND_REF_PREFIX
 
 
@@ -50,6 +50,20 @@ class TreeIndex:
                 counts[self.resolve(key).path] += times
         return counts
 
+    def findings_by_leaf(self, findings: Iterable[Finding]) -> dict[str, list[Finding]]:
+        """The findings counted under each leaf path (``indicator`` and every ``also_indicators`` entry)."""
+        by_key: dict[str, list[Finding]] = {}
+        for finding in findings:
+            if finding.indicator is None:
+                continue
+            by_key.setdefault(finding.indicator, []).append(finding)
+            for key in finding.also_indicators:
+                by_key.setdefault(key, []).append(finding)
+        by_leaf: dict[str, list[Finding]] = {}
+        for key, group in by_key.items():  # one look-up per distinct key: 50,000 findings name few leaves
+            by_leaf.setdefault(self.resolve(key).path, []).extend(group)
+        return by_leaf
+
     def resolve(self, key: str) -> Located:
         """Return the node named by ``key``; raise ``LookupError`` with a Chinese message otherwise."""
         key = key.strip()
@@ -87,6 +101,20 @@ class TreeIndex:
                 continue
             if located.node.children:
                 errors.append((("findings", i, "indicator"), f"问题应挂在末级指标上，“{located.path}”不是末级指标"))
+                continue
+            seen = {located.path}
+            for j, key in enumerate(finding.also_indicators):
+                where = ("findings", i, "also_indicators", j)
+                try:
+                    also = self.resolve(key)
+                except LookupError as exc:
+                    errors.append((where, str(exc)))
+                    continue
+                if also.node.children:
+                    errors.append((where, f"问题应挂在末级指标上，“{also.path}”不是末级指标"))
+                elif also.path in seen:
+                    errors.append((where, f"“{also.path}”已列过，同一问题在一个指标上只计一次"))
+                seen.add(also.path)
         if case.stated is not None:
             for field in ("scores", "weights", "rates"):
                 for key in getattr(case.stated, field):
@@ -94,4 +122,10 @@ class TreeIndex:
                         self.resolve(key)
                     except LookupError as exc:
                         errors.append((("stated", field, key), str(exc)))
+            for i, group in enumerate(case.stated.groups):
+                for j, key in enumerate(group.members):
+                    try:
+                        self.resolve(key)
+                    except LookupError as exc:
+                        errors.append((("stated", "groups", i, "members", j), str(exc)))
         return errors

@@ -9,12 +9,12 @@ family means adding a module and decorating its function with
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from scoring.numbers import ZERO, to_decimal
 
@@ -42,6 +42,21 @@ class RuleParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    text: str | None = Field(default=None, description="评价标准原文（规则由此读出时保留）")
+
+
+class FindingLike(Protocol):
+    """What a rule may read of a finding (the case model's ``Finding``; rules do not import the case model)."""
+
+    @property
+    def nature(self) -> str: ...
+
+    @property
+    def severity(self) -> str | None: ...
+
+    @property
+    def waived(self) -> str | None: ...
+
 
 @dataclass(frozen=True)
 class RuleContext:
@@ -51,6 +66,15 @@ class RuleContext:
     findings_count: int = 0
     fund_figures: dict[str, Decimal | None] = field(default_factory=dict)
     decimals: int = 2
+    #: The findings attached to the leaf, waived ones included (weighted rules read their 问题定性 and severity).
+    findings: Sequence[FindingLike] = ()
+    #: Findings listed under the leaf but not deducted (``waived``), shown in audits.
+    waived_count: int = 0
+
+    @property
+    def finding_kinds(self) -> list[tuple[str, str | None]]:
+        """(问题定性, severity) of every counted finding, in order."""
+        return [(f.nature, f.severity) for f in self.findings if f.waived is None]
 
     def resolve(self, value: Decimal | str | None) -> Decimal | None:
         """Return a number, looking ``funds.*`` references up in the fund figures."""
@@ -87,21 +111,30 @@ class RuleType:
     label: str
     params: type[RuleParams]
     apply: RuleFunction
+    #: Wording of a 评价标准 cell this family reads (``jixiao rules`` prints them; the rule-text parser is tested on them).
+    examples: tuple[str, ...] = ()
 
 
 REGISTRY: dict[str, RuleType] = {}
 
 
-def register_rule(name: str, label: str, params: type[RuleParams]) -> Callable[[RuleFunction], RuleFunction]:
-    """Register ``apply`` as the rule family ``name`` (shown to users as ``label``)."""
+def register_rule(
+    name: str, label: str, params: type[RuleParams], *, examples: tuple[str, ...] = ()
+) -> Callable[[RuleFunction], RuleFunction]:
+    """Register ``apply`` as the rule family ``name`` (shown to users as ``label``), with example wording."""
 
     def decorator(apply: RuleFunction) -> RuleFunction:
         if name in REGISTRY:
             raise ValueError(f"rule type {name!r} is already registered")
-        REGISTRY[name] = RuleType(name=name, label=label, params=params, apply=apply)
+        REGISTRY[name] = RuleType(name=name, label=label, params=params, apply=apply, examples=tuple(examples))
         return apply
 
     return decorator
 
 
 MISSING_AUDIT = "无法提供具体数值，且无说明，得 0 分"
+
+
+def weight_share(weight: Decimal, percent: Decimal) -> Decimal:
+    """``percent`` % of the weight (tiers and penalties written as 得分值的 80%)."""
+    return weight * percent / Decimal(100)
