@@ -13,6 +13,10 @@ from scoring.results import Check, ScoreResult
 from scoring.tree import TreeIndex
 
 
+#: Rules whose score depends on the attached findings: a full score there means no finding was counted, not an oversight.
+FINDING_RULES = frozenset({"per_finding", "composite"})
+
+
 def stated_precision(value: Decimal) -> int:
     """Decimal places a document used for a figure (``93`` → 0, ``95.91`` → 2)."""
     exponent = value.normalize().as_tuple().exponent
@@ -89,7 +93,7 @@ def structural_checks(
         if rule is None:
             continue
         attached = findings[item.path]
-        explicit = rule.count if rule.type == "per_finding" else None  # type: ignore[union-attr]
+        explicit = getattr(rule, "count", None) if rule.type == "per_finding" else None
         if explicit is not None and attached and explicit != attached:
             checks.append(
                 Check(
@@ -101,7 +105,7 @@ def structural_checks(
                     computed=Decimal(attached),
                 )
             )
-        if attached and rule.type != "per_finding" and by_path[item.path].score == weights[item.path]:
+        if attached and rule.type not in FINDING_RULES and getattr(rule, "of", None) != "findings" and by_path[item.path].score == weights[item.path]:
             checks.append(
                 Check(
                     kind="finding_without_deduction",
@@ -178,6 +182,20 @@ def stated_checks(case: Case, index: TreeIndex, result: ScoreResult) -> list[Che
         node = by_path[index.resolve(key).path]
         if node.rate is not None and _differs(value, node.rate, stated_precision(value)):
             add("stated_rate", node.path, f"“{node.path}”报告所写得分率 {value}%，按得分 / 分值应为 {fmt(node.rate, d)}%", value, node.rate)
+    for i, group in enumerate(stated.groups):
+        members = [by_path[index.resolve(key).path] for key in group.members]
+        names = " + ".join(node.name for node in members)
+        weight = sum((node.weight for node in members), Decimal(0))
+        score = sum((node.score for node in members), Decimal(0))
+        location = f"stated.groups[{i}]"
+        if group.weight is not None and group.weight != weight:
+            add("stated_group_weight", location, f"“{group.name}”报告所写分值 {fmt_short(group.weight, d)}，{names} 的分值合计为 {fmt_short(weight, d)}", group.weight, weight)
+        if group.score is not None and _differs(group.score, score, d):
+            add("stated_group_score", location, f"“{group.name}”报告所写得分 {fmt(group.score, d)}，{names} 重算合计为 {fmt(score, d)}", group.score, score)
+        if group.rate is not None and weight:
+            rate = quantize(score / weight * 100, d)
+            if _differs(group.rate, rate, stated_precision(group.rate)):
+                add("stated_group_rate", location, f"“{group.name}”报告所写得分率 {group.rate}%，按 {fmt(score, d)} / {fmt_short(weight, d)} 应为 {fmt(rate, d)}%", group.rate, rate)
     for key, value in stated.funds.items():
         metric = next((m for m in result.funds if m.key == key), None)
         label = FUND_LABELS.get(key, key)

@@ -34,7 +34,7 @@ class UpperBoundParams(RuleParams):
     "upper_bound",
     "上限型目标（不超过上限得满分）",
     UpperBoundParams,
-    examples=("15%及其以下得满分，每超1个百分点扣0.5分", "不超过预算得满分，每超出1%扣权重值5%"),
+    examples=("15%及其以下得满分，每超1个百分点扣0.5分", "成本超支率5%以内得满分，每超出1%扣权重值5%"),
 )
 def apply_upper_bound(params: UpperBoundParams, ctx: RuleContext) -> RuleOutcome:
     d = ctx.decimals
