@@ -51,10 +51,10 @@ class Tier(BaseModel):
         high = None if self.max is None else f"{fmt_short(self.max, d)}{unit}{'（含）' if self.max_inclusive else '（不含）'}"
         if low and high:
             return f"{low}–{high}"
-        if low:
-            return f"{'≥' if self.min_inclusive else '>'} {fmt_short(self.min or 0, d)}{unit}"
-        if high:
-            return f"{'≤' if self.max_inclusive else '<'} {fmt_short(self.max or 0, d)}{unit}"
+        if self.min is not None:
+            return f"{'≥' if self.min_inclusive else '>'} {fmt_short(self.min, d)}{unit}"
+        if self.max is not None:
+            return f"{'≤' if self.max_inclusive else '<'} {fmt_short(self.max, d)}{unit}"
         return "任意值"
 
 
@@ -122,9 +122,9 @@ def apply_tiered(params: TieredParams, ctx: RuleContext) -> RuleOutcome:
         head = f"{params.label} {fmt_short(value, d)}{unit}"
     for tier in params.tiers:
         if tier.contains(value):
-            raw = weight_share(ctx.weight, tier.percent) if tier.percent is not None else tier.score or Decimal(0)
+            raw = weight_share(ctx.weight, tier.percent) if tier.percent is not None else (tier.score if tier.score is not None else Decimal(0))
             score = clamp(raw, ctx.weight)
-            gives = f"得分值的 {fmt_short(tier.percent, d)}%：{fmt_short(ctx.weight, d)} × {fmt_short(tier.percent, d)}%" if tier.percent is not None else f"得 {fmt_short(tier.score or 0, d)} 分"
+            gives = f"得分值的 {fmt_short(tier.percent, d)}%：{fmt_short(ctx.weight, d)} × {fmt_short(tier.percent, d)}%" if tier.percent is not None else f"得 {fmt_short(tier.score if tier.score is not None else Decimal(0), d)} 分"
             audit = f"{head}，落在 {tier.describe(d, unit)} 档，{gives} = {fmt(score, d)}"
             if raw > ctx.weight:
                 audit += "（不超过分值）"
