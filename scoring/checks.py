@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from decimal import Decimal
+from operator import attrgetter
 
 from scoring.funds import FUND_LABELS, FUND_UNITS
 from scoring.grades import grade_for
@@ -77,7 +78,9 @@ def structural_checks(
                     computed=node.score,
                 )
             )
-    for i, finding in enumerate(case.findings):
+    keys = list(map(attrgetter("indicator"), case.findings))
+    for i in (i for i, key in enumerate(keys) if key is None) if None in keys else ():
+        finding = case.findings[i]
         if finding.indicator is None:
             label = finding.id or str(i + 1)
             checks.append(
@@ -105,7 +108,8 @@ def structural_checks(
                     computed=Decimal(attached),
                 )
             )
-        if attached and rule.type not in FINDING_RULES and getattr(rule, "of", None) != "findings" and by_path[item.path].score == weights[item.path]:
+        counts_findings = rule.type in FINDING_RULES or (rule.type == "tiered" and rule.of == "findings")  # type: ignore[union-attr]
+        if attached and not counts_findings and by_path[item.path].score == weights[item.path]:
             checks.append(
                 Check(
                     kind="finding_without_deduction",

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
+from operator import attrgetter
 from typing import NamedTuple
 
 from scoring.funds import FUND_REFERENCE_KEYS
 from scoring.models import PATH_SEPARATOR, Case, Finding, Indicator
 from scoring.rules.base import FUND_REF_PREFIX
+
+
+_INDICATOR = attrgetter("indicator")
+_ALSO = attrgetter("also_indicators")
+_WAIVED = attrgetter("waived")
 
 
 class Located(NamedTuple):
@@ -50,18 +56,44 @@ class TreeIndex:
                 counts[self.resolve(key).path] += times
         return counts
 
+    def finding_counts(self, findings: list[Finding]) -> tuple[Counter[str], Counter[str]]:
+        """(findings counted under each leaf path, waived ones among them), ``also_indicators`` included.
+
+        Counting goes through C-level ``Counter``/``map``/``filter``: a case may list 50,000 findings.
+        """
+        keys: Counter[str | None] = Counter(map(_INDICATOR, findings))
+        for finding in filter(_ALSO, findings):
+            keys.update(finding.also_indicators)
+        waived: Counter[str | None] = Counter()
+        for finding in filter(_WAIVED, findings):
+            waived.update(finding.indicators)
+        return self._by_path(keys), self._by_path(waived)
+
+    def _by_path(self, keys: Counter[str | None]) -> Counter[str]:
+        counts: Counter[str] = Counter()
+        for key, times in keys.items():
+            if key is not None:
+                counts[self.resolve(key).path] += times
+        return counts
+
     def findings_by_leaf(self, findings: Iterable[Finding]) -> dict[str, list[Finding]]:
         """The findings counted under each leaf path (``indicator`` and every ``also_indicators`` entry)."""
-        by_key: dict[str, list[Finding]] = {}
+        by_key: defaultdict[str, list[Finding]] = defaultdict(list)
         for finding in findings:
-            if finding.indicator is None:
+            key = finding.indicator
+            if key is None:
                 continue
-            by_key.setdefault(finding.indicator, []).append(finding)
-            for key in finding.also_indicators:
-                by_key.setdefault(key, []).append(finding)
+            by_key[key].append(finding)
+            if finding.also_indicators:
+                for also in finding.also_indicators:
+                    by_key[also].append(finding)
         by_leaf: dict[str, list[Finding]] = {}
         for key, group in by_key.items():  # one look-up per distinct key: 50,000 findings name few leaves
-            by_leaf.setdefault(self.resolve(key).path, []).extend(group)
+            path = self.resolve(key).path
+            if path in by_leaf:
+                by_leaf[path] = by_leaf[path] + group
+            else:
+                by_leaf[path] = group
         return by_leaf
 
     def resolve(self, key: str) -> Located:

@@ -44,6 +44,10 @@ class CompositeParams(RuleParams):
             where = ".".join(str(part) for part in first["loc"])
             raise ValueError(f"base（{kind}）{where + '：' if where else ''}{str(first['msg']).removeprefix('Value error, ')}") from None
 
+    @property
+    def weighted(self) -> bool:
+        return bool(self.per_nature or self.per_severity)
+
     def deductions(self) -> PerFindingParams:
         return PerFindingParams(type="per_finding", per=self.per, per_nature=self.per_nature, per_severity=self.per_severity)
 
