@@ -35,7 +35,6 @@ def structural_checks(
     """Weights that do not add up, scores above weight, loose findings, missing values."""
     d = case.rounding.decimals
     checks: list[Check] = []
-    by_path = {node.path: node for node in result.nodes}
     for item in index.nodes:
         node = item.node
         # The node's own weight: written in the case, or its share of a parent's split: even.
@@ -91,11 +90,14 @@ def structural_checks(
                     message=f"问题清单第 {label} 条（{finding.nature}：{finding.issue or finding.project or ''}）未挂到任何指标，不计入扣分",
                 )
             )
-    for item in index.nodes:
+    for result_node in result.nodes:  # pre-order, like the tree; only leaves with findings need a look
+        attached = findings.get(result_node.path, 0)
+        if not attached:
+            continue
+        item = index.by_path[result_node.path]
         rule = item.node.rule
         if rule is None:
             continue
-        attached = findings[item.path]
         explicit = getattr(rule, "count", None) if rule.type == "per_finding" else None
         if explicit is not None and attached and explicit != attached:
             checks.append(
@@ -109,7 +111,7 @@ def structural_checks(
                 )
             )
         counts_findings = rule.type in FINDING_RULES or (rule.type == "tiered" and rule.of == "findings")  # type: ignore[union-attr]
-        if attached and not counts_findings and by_path[item.path].score == weights[item.path]:
+        if not counts_findings and result_node.score == weights[item.path]:
             checks.append(
                 Check(
                     kind="finding_without_deduction",

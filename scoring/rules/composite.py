@@ -10,11 +10,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import Field, SerializeAsAny, ValidationError, field_validator
+from pydantic import Field, SerializeAsAny, ValidationError, field_validator, model_validator
 
 from scoring.numbers import fmt, fmt_short
 from scoring.rules.base import REGISTRY, RuleContext, RuleOutcome, RuleParams, clamp, register_rule
-from scoring.rules.per_finding import PerFindingParams, finding_deduction
+from scoring.rules.per_finding import finding_deduction
 
 
 class CompositeParams(RuleParams):
@@ -24,6 +24,12 @@ class CompositeParams(RuleParams):
     per_nature: dict[str, Decimal] = Field(default_factory=dict, description="问题定性 → 每例扣分")
     per_severity: dict[str, Decimal] = Field(default_factory=dict, description="严重程度 → 每例扣分")
     max_deduction: Decimal | None = Field(default=None, gt=0, description="扣分上限；默认扣完为止")
+
+    @model_validator(mode="after")
+    def _some_points(self) -> "CompositeParams":
+        if self.per is None and not self.per_nature and not self.per_severity:
+            raise ValueError("须给出每例扣分 per，或按定性 / 严重程度的扣分表 per_nature / per_severity")
+        return self
 
     @field_validator("base", mode="before")
     @classmethod
@@ -48,8 +54,6 @@ class CompositeParams(RuleParams):
     def weighted(self) -> bool:
         return bool(self.per_nature or self.per_severity)
 
-    def deductions(self) -> PerFindingParams:
-        return PerFindingParams(type="per_finding", per=self.per, per_nature=self.per_nature, per_severity=self.per_severity)
 
 
 @register_rule(
@@ -66,7 +70,7 @@ def apply_composite(params: CompositeParams, ctx: RuleContext) -> RuleOutcome:
         base = REGISTRY[params.base.type].apply(params.base, ctx)  # type: ignore[attr-defined]
         if base.missing_value:
             return base
-    deduction, _, arithmetic = finding_deduction(params.deductions(), ctx)
+    deduction, _, arithmetic = finding_deduction(params, ctx)
     limit = base.score if params.max_deduction is None else min(params.max_deduction, base.score)
     applied = min(deduction, limit)
     score = clamp(base.score - applied, ctx.weight)

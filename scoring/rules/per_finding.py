@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import Field, model_validator
 
@@ -42,11 +42,17 @@ class PerFindingParams(RuleParams):
         return bool(self.per_nature or self.per_severity)
 
 
-def finding_deduction(params: PerFindingParams, ctx: RuleContext) -> tuple[Decimal, int, str]:
-    """(deduction before the cap, cases counted, the arithmetic as text) for a per-finding rule."""
+class _Points(Protocol):
+    per: Decimal | None
+    per_nature: dict[str, Decimal]
+    per_severity: dict[str, Decimal]
+
+
+def finding_deduction(params: _Points, ctx: RuleContext, count: int | None = None) -> tuple[Decimal, int, str]:
+    """(deduction before the cap, cases counted, the arithmetic as text) for per-finding points ``params``."""
     d = ctx.decimals
-    if params.count is not None or not params.weighted:
-        count = ctx.findings_count if params.count is None else params.count
+    if count is not None or not (params.per_nature or params.per_severity):
+        count = ctx.findings_count if count is None else count
         per = params.per if params.per is not None else ZERO
         deduction = per * count
         return deduction, count, f"{count} 例 × {fmt_short(per, d)} = {fmt(deduction, d)}"
@@ -81,7 +87,7 @@ def finding_deduction(params: PerFindingParams, ctx: RuleContext) -> tuple[Decim
 )
 def apply_per_finding(params: PerFindingParams, ctx: RuleContext) -> RuleOutcome:
     d = ctx.decimals
-    deduction, _, arithmetic = finding_deduction(params, ctx)
+    deduction, _, arithmetic = finding_deduction(params, ctx, params.count)
     limit = ctx.weight if params.max_deduction is None else min(params.max_deduction, ctx.weight)
     applied = min(deduction, limit)
     score = clamp(ctx.weight - applied, ctx.weight)
