@@ -27,22 +27,32 @@ class Located(NamedTuple):
 
 def walk(roots: list[Indicator]) -> Iterator[Located]:
     """Depth-first, parents before children, in document order."""
+    return iter(_walk(roots))
+
+
+def _walk(roots: list[Indicator]) -> list[Located]:
+    # A list built in one loop with positional tuples: the engine walks 10,000-leaf trees on every score.
+    out: list[Located] = []
+    append = out.append
     stack: list[tuple[Indicator, str | None, int, tuple[str | int, ...]]] = [
         (node, None, 1, ("indicators", i)) for i, node in reversed(list(enumerate(roots)))
     ]
+    pop, push = stack.pop, stack.append
     while stack:
-        node, parent, level, loc = stack.pop()
+        node, parent, level, loc = pop()
         path = node.name if parent is None else f"{parent}{PATH_SEPARATOR}{node.name}"
-        yield Located(path=path, node=node, level=level, parent=parent, loc=loc)
-        for i in range(len(node.children) - 1, -1, -1):
-            stack.append((node.children[i], path, level + 1, (*loc, "children", i)))
+        append(Located(path, node, level, parent, loc))
+        children = node.children
+        for i in range(len(children) - 1, -1, -1):
+            push((children[i], path, level + 1, (*loc, "children", i)))
+    return out
 
 
 class TreeIndex:
     """Resolve an indicator by full path or by a unique name (leaf names are what reports use)."""
 
     def __init__(self, case: Case) -> None:
-        self.nodes: list[Located] = list(walk(case.indicators))
+        self.nodes: list[Located] = _walk(case.indicators)
         self.by_path: dict[str, Located] = {item.path: item for item in self.nodes}
         self._by_name: dict[str, list[Located]] = {}
         for item in self.nodes:
