@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from checker.rules import find_target_rules, stated_count, target_value
 from checker.tree import Node, Tree
+from scoring.funds import compute_funds
 from scoring.models import Band, Case, Funds, Grading, Indicator, Project, Stated
 from scoring.numbers import quantize
 from scoring.numparse import find_numbers
@@ -75,9 +76,9 @@ def _stated_percent(note: str, label: str) -> Decimal | None:
         after = note[match.end(): match.end() + 12]
         numbers = [n for n in find_numbers(after) if n.role == "quantity" and n.unit in ("%", "％")]
         if numbers and re.match(r"\s*(?:为|达到|达|是|：|:)?\s*$", after[: numbers[0].start]):
-            overall = bool(re.search(r"整体|总体|综合|平均", note[max(0, match.start() - 6): match.start()]))
-            found.append((overall, numbers[0].value))
-    overall = [value for is_overall, value in found if is_overall]
+            is_overall = bool(re.search(r"整体|总体|综合|平均", note[max(0, match.start() - 6): match.start()]))
+            found.append((is_overall, numbers[0].value))
+    overall = [value for flag, value in found if flag]
     if overall:
         return overall[-1]
     values = {value for _, value in found}
@@ -218,7 +219,7 @@ def build_case(
     if sources is None:
         sources = report_rule_sources(doc) if doc is not None else RuleSources()
     known = {key: value for key, value in (funds or {}).items() if key in ("budget", "received", "spent")}
-    figures = _fund_figures(Funds(**known))
+    figures = _fund_figures(Funds.model_validate(known))
     indicators = [_indicator(root, sources, tree, figures) for root in tree.roots]
     names = [indicator.name for indicator in indicators]
     if len(set(names)) != len(names):
@@ -239,7 +240,7 @@ def build_case(
         project=Project(name=title or "未命名项目", year=year, region=region),
         full_score=full if full > 0 else Decimal(100),
         grading=grading,
-        funds=Funds(**known),
+        funds=Funds.model_validate(known),
         indicators=indicators,
         stated=stated,
     )
@@ -255,6 +256,4 @@ def _path(node: Node) -> str:
 
 
 def _fund_figures(funds: Funds) -> dict[str, Decimal | None]:
-    from scoring.funds import compute_funds
-
     return compute_funds(funds, 2).values

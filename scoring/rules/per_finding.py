@@ -67,12 +67,12 @@ def finding_deduction(params: _Points, ctx: RuleContext, count: int | None = Non
     parts = []
     deduction = ZERO
     unpriced = 0
-    for (label, per), count in groups.items():
-        if per is None:
-            unpriced += count
+    for (label, points), times in groups.items():
+        if points is None:
+            unpriced += times
             continue
-        deduction += per * count
-        parts.append(f"{label} {count} 例 × {fmt_short(per, d)}")
+        deduction += points * times
+        parts.append(f"{label} {times} 例 × {fmt_short(points, d)}")
     text = f"{' + '.join(parts) or '0 例'} = {fmt(deduction, d)}"
     if unpriced:
         text += f"（另有 {unpriced} 例的定性未列入扣分表，未扣分）"
