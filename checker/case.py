@@ -76,7 +76,7 @@ def build_case(
         project=Project(name=title or "未命名项目", year=year, region=region),
         full_score=full if full > 0 else Decimal(100),
         grading=grading,
-        funds=Funds(**known),
+        funds=Funds.model_validate(known),
         indicators=indicators,
         stated=stated,
     )

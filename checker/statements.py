@@ -34,7 +34,7 @@ class Text:
     text: str
     base: int  # offset of ``text`` in ``segment.text``
 
-    def place(self, doc: ReportDoc, start: int, end: int | None = None):  # type: ignore[no-untyped-def]
+    def place(self, doc: ReportDoc, start: int, end: int | None = None) -> Place:
         if self.segment.kind == "table_row":
             return doc.place(self.segment)
         return doc.place(self.segment, self.base + start, self.base + (end if end is not None else start))
