@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from checker.case import CaseBuildError, build_case
@@ -29,18 +30,42 @@ def check_bytes(data: bytes, name: str) -> CheckReport:
     return check_document(load_report_bytes(data, name))
 
 
+def _first_line(finding: Finding) -> int:
+    return finding.places[0].line if finding.places else 0
+
+
+def deduplicate(findings: Iterable[Finding]) -> list[Finding]:
+    """One finding per place and figure.
+
+    - the same figure at the same place (first line, stated, recomputed) found by two checks: the first is kept;
+    - the same finding at several places (004 quotes one 在线率 sentence in the text and again in 附件2):
+      one finding listing every place.
+    """
+    unique: list[Finding] = []
+    at_place: set[tuple[str, int, str, str]] = set()
+    same: dict[tuple[str, str, str, str, str], int] = {}
+    for finding in findings:
+        figure = (str(finding.stated), str(finding.recomputed))
+        place_key = (finding.kind if finding.stated is None else "", _first_line(finding), *figure)
+        if place_key in at_place or (finding.kind, _first_line(finding), *figure) in at_place:
+            continue
+        at_place.add(place_key)
+        at_place.add((finding.kind, _first_line(finding), *figure))
+        text_key = (finding.kind, finding.severity, *figure, finding.explanation)
+        if text_key in same:
+            kept = unique[same[text_key]]
+            places = [*kept.places, *(place for place in finding.places if place not in kept.places)]
+            unique[same[text_key]] = kept.model_copy(update={"places": places})
+            continue
+        same[text_key] = len(unique)
+        unique.append(finding)
+    return unique
+
+
 def run_checks(facts: ReportFacts) -> list[Finding]:
     """Every registered check's findings, without repeats, errors first, then by line."""
-    unique: list[Finding] = []
-    keys: set[tuple[str, int, str, str]] = set()
-    for check in ordered_checks():
-        for finding in check.run(facts):
-            key = (finding.kind, finding.places[0].line if finding.places else 0, str(finding.stated), str(finding.recomputed))
-            if key not in keys:
-                keys.add(key)
-                unique.append(finding)
-    unique.sort(key=lambda f: (_SEVERITY_ORDER[f.severity], f.places[0].line if f.places else 0))
-    return unique
+    findings = deduplicate(finding for check in ordered_checks() for finding in check.run(facts))
+    return sorted(findings, key=lambda f: (_SEVERITY_ORDER[f.severity], _first_line(f)))
 
 
 def build_report(facts: ReportFacts, findings: list[Finding]) -> CheckReport:
@@ -108,4 +133,4 @@ def case_of(doc: ReportDoc) -> Case:
     return case
 
 
-__all__ = ["build_report", "case_of", "check_bytes", "check_document", "check_report", "check_text", "check_with_case", "report_case", "run_checks"]
+__all__ = ["build_report", "case_of", "check_bytes", "check_document", "check_report", "check_text", "check_with_case", "deduplicate", "report_case", "run_checks"]

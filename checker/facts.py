@@ -19,6 +19,7 @@ from types import MappingProxyType
 from checker.case import CaseBuildError, build_case
 from checker.document import ReportDoc
 from checker.findings import Place
+from checker.fundtables import FundTable, read_fund_tables
 from checker.statements import (
     CategoryStatement,
     Formula,
@@ -74,6 +75,7 @@ class ReportFacts:
     stated_total: Decimal | None
     recomputed_grade: str | None
     formulas: tuple[Formula, ...]
+    fund_tables: tuple[FundTable, ...]  # column-wise fund tables (序号 / 项目 / 到位 / 支付 / 结余…)
 
     def weight_of(self, node: Node) -> Decimal | None:
         """The weight the report gives ``node``, else the sum of its children's."""
@@ -257,4 +259,5 @@ def analyse(doc: ReportDoc) -> ReportFacts:
         stated_total=totals[0].value if totals else None,
         recomputed_grade=recomputed_grade,
         formulas=tuple(find_formulas(doc)),
+        fund_tables=tuple(read_fund_tables(doc)),
     )

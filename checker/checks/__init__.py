@@ -12,6 +12,7 @@ from checker.checks import (  # noqa: F401  (declaration)
     balances,
     counts,
     formulas,
+    fund_tables,
     grade,
     items,
     rates,

@@ -1,0 +1,74 @@
+"""Fund tables checked row by row and column by column, and repeated contract / payment / sub-project figures.
+
+The seeds are read at run time (never copied); errors are injected into copies.
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import ROOT, seed_path
+
+from checker import CheckReport, check_report, check_text
+from checker.document import load_report
+from checker.fundtables import read_fund_tables
+
+CORPUS = ROOT / "corpus" / "reports"
+
+
+def inject(text: str, old: str, new: str, name: str) -> tuple[CheckReport, int]:
+    assert text.count(old) == 1, old
+    return check_text(text.replace(old, new), name), text[: text.index(old)].count("\n") + 1
+
+
+def table_findings(report: CheckReport) -> list[tuple[str, str, str, list[int]]]:
+    return [(f.kind, str(f.stated), str(f.recomputed), [p.line for p in f.places]) for f in report.findings if "一行" in f.explanation or "列" in f.explanation]
+
+
+def test_the_seed_fund_tables_are_read_and_clean() -> None:
+    (table_004,) = read_fund_tables(load_report(seed_path("004")))
+    assert [c.role for c in table_004.columns][2:6] == ["budget", "received", "spent", "balance"]
+    assert len(table_004.rows) == 14 and table_004.total is not None
+    (table_000,) = read_fund_tables(load_report(seed_path("000")))
+    assert table_000.unit == "元" and len(table_000.rows) == 17 and table_000.total is None  # row 8's broken line joined back
+    for number in ("000", "004"):
+        assert table_findings(check_report(seed_path(number))) == []  # 004's 0.01 合计 differences are rounding
+
+
+@pytest.mark.parametrize(("old", "new", "stated", "recomputed"), [
+    ("\t166.20\n\t29.59", "\t166.20\n\t29.95", "29.95", "29.59"),  # a row's 结余
+    ("\t195.79\n\t166.20", "\t195.79\n\t161.20", "29.59", "34.59"),  # a row's 支付: its 结余 and the column
+    ("\t5,191.10", "\t5,181.10", "5181.10", "5191.09"),  # the 合计 row
+], ids=["balance", "payment", "total"])
+def test_injected_errors_in_004_table_1_1_are_found(old: str, new: str, stated: str, recomputed: str) -> None:
+    text = seed_path("004").read_text(encoding="utf-8")
+    report, line = inject(text, old, new, "004.txt")
+    found = [f for f in report.errors if f.kind == "fund" and str(f.stated) == stated and str(f.recomputed) == recomputed]
+    assert found, table_findings(report)
+    assert any(0 <= line - place.line <= 7 or "合计" in place.quote for place in found[0].places)
+
+
+def test_injected_payment_error_in_000_table_1_is_found_against_the_text_total() -> None:
+    text = seed_path("000").read_text(encoding="utf-8")
+    report, _ = inject(text, "\t1029000.00", "\t1092000.00", "000.txt")
+    (finding,) = [f for f in report.errors if f.kind == "fund" and "列各行相加" in f.explanation]
+    assert "36940706.54" in finding.explanation and "37003706.54" in finding.explanation
+
+
+@pytest.mark.parametrize(("name", "old", "new", "kind"), [
+    ("r05_shuzizhengfu.md", "| 828.00 | 895.60 | 716.48 | 86.53% |", "| 828.00 | 895.60 | 716.48 | 85.53% |", "ratio"),
+    ("r07_zhihuichengshi.md", "| 980.00 | 980.00 | 826.40 | 153.60 |", "| 980.00 | 980.00 | 826.40 | 135.60 |", "fund"),
+    ("r09_shujugongxiang.md", None, None, "fund"),
+], ids=["row rate", "row balance", "column"])
+def test_injected_errors_in_corpus_fund_tables_are_found(name: str, old: str | None, new: str | None, kind: str) -> None:
+    text = (CORPUS / name).read_text(encoding="utf-8")
+    if old is None:  # the first amount of the first item row, changed by 10
+        (table,) = read_fund_tables(load_report(CORPUS / name))
+        cell = table.rows[0].cells[table.money_columns[0].index]
+        line = table.rows[0].place.line
+        lines = text.split("\n")
+        lines[line - 1] = lines[line - 1].replace(f"| {cell.text.strip()} |", f"| {cell.value + 10:.2f} |", 1)
+        report = check_text("\n".join(lines), name)
+    else:
+        report, line = inject(text, old, new, name)
+    assert any(f.kind == kind and f.severity == "error" for f in report.findings), table_findings(report)
+    assert any(place.line == line for f in report.errors for place in f.places)
