@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from types import MappingProxyType
 
+from checker.amounts import Amount, find_amounts
 from checker.case import CaseBuildError, build_case
 from checker.document import ReportDoc
 from checker.findings import Place
@@ -76,6 +77,7 @@ class ReportFacts:
     recomputed_grade: str | None
     formulas: tuple[Formula, ...]
     fund_tables: tuple[FundTable, ...]  # column-wise fund tables (序号 / 项目 / 到位 / 支付 / 结余…)
+    amounts: tuple[Amount, ...]  # contract / payment / allocation / sub-project amounts
 
     def weight_of(self, node: Node) -> Decimal | None:
         """The weight the report gives ``node``, else the sum of its children's."""
@@ -234,6 +236,7 @@ def analyse(doc: ReportDoc) -> ReportFacts:
     grading = Grading(bands=[Band(name=n, min=v) for n, v in bands]) if bands else Grading()
     full_score = full or (tree.full_scores[0].value if tree.full_scores else None) or DEFAULT_FULL_SCORE
     totals = [*text_totals, *tree.totals]
+    fund_tables = tuple(read_fund_tables(doc))
     recomputed_grade = grade_for(recomputed_total, full_score, grading) if recomputed_total is not None else None
     return ReportFacts(
         doc=doc,
@@ -259,5 +262,6 @@ def analyse(doc: ReportDoc) -> ReportFacts:
         stated_total=totals[0].value if totals else None,
         recomputed_grade=recomputed_grade,
         formulas=tuple(find_formulas(doc)),
-        fund_tables=tuple(read_fund_tables(doc)),
+        fund_tables=fund_tables,
+        amounts=tuple(find_amounts(doc, fund_tables)),
     )

@@ -72,3 +72,31 @@ def test_injected_errors_in_corpus_fund_tables_are_found(name: str, old: str | N
         report, line = inject(text, old, new, name)
     assert any(f.kind == kind and f.severity == "error" for f in report.findings), table_findings(report)
     assert any(place.line == line for f in report.errors for place in f.places)
+
+
+# ── repeated contract / payment / allocation / sub-project amounts ───────────
+
+
+def test_001_allocation_1456_vs_1465_is_found() -> None:
+    report = check_report(seed_path("001"))
+    (finding,) = [f for f in report.errors if f.kind == "repeated" and str(f.stated) == "1456" and str(f.recomputed) == "1465"]
+    assert [place.line for place in finding.places] == [59, 69] and "下拨" in finding.explanation
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ("电子证照库及数据共享对接合同348.00万元", "电子证照库及数据共享对接合同384.00万元"),  # a contract amount vs the table row
+    ("第三方测评及监理合同45.20万元，已支付36.16万元", "第三方测评及监理合同45.20万元，已支付63.16万元"),  # a payment vs the table row
+], ids=["contract", "payment"])
+def test_injected_sub_project_amount_errors_are_found(old: str, new: str) -> None:
+    text = (CORPUS / "r05_shuzizhengfu.md").read_text(encoding="utf-8")
+    report, line = inject(text, old, new, "r05.md")
+    found = [f for f in report.errors if f.kind == "repeated" and any(p.line == line for p in f.places)]
+    assert found and "（表）" in found[0].explanation, [(f.kind, f.explanation) for f in report.findings]
+
+
+def test_injected_dated_allocation_error_is_found() -> None:
+    text = seed_path("001").read_text(encoding="utf-8")
+    clean = text.replace("2023年下拨资金1456万元", "2023年下拨资金1465万元")
+    assert not [f for f in check_text(clean, "001.txt").errors if "下拨" in f.explanation]
+    report, _ = inject(clean, "共计1465万元", "共计1475万元", "001.txt")
+    assert [f for f in report.errors if f.kind == "repeated" and "下拨" in f.explanation]

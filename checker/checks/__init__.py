@@ -9,6 +9,7 @@ hook.
 from typing import Any
 
 from checker.checks import (  # noqa: F401  (declaration)
+    amounts,
     balances,
     counts,
     formulas,
