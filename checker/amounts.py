@@ -124,13 +124,13 @@ def find_amounts(doc: ReportDoc, tables: tuple[FundTable, ...] = ()) -> list[Amo
             if len(row.name) < _MIN_SUBJECT:
                 continue
             for column in table.columns:
-                kind = _TABLE_KINDS.get(column.role)
+                table_kind = _TABLE_KINDS.get(column.role)
                 cell = row.cells.get(column.index)
-                if kind is None or cell is None or cell.value is None or not cell.written or column.year is not None:
+                if table_kind is None or cell is None or cell.value is None or not cell.written or column.year is not None:
                     continue
-                if kind == "paid" and "累计" in column.header:
-                    kind = "paid_total"
-                found.append(Amount(kind, row.name, None, cell.value * table.scale, row.place, column.header, in_table=True))
+                if table_kind == "paid" and "累计" in column.header:
+                    table_kind = "paid_total"
+                found.append(Amount(table_kind, row.name, None, cell.value * table.scale, row.place, column.header, in_table=True))
     return found
 
 
