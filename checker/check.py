@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from checker.case import CaseBuildError, build_case
+from checker.case import CaseBuildError, build_case, build_scaffold
 from checker.checks import ordered_checks
 from checker.document import ReportDoc, load_report, load_report_bytes, report_from_text
 from checker.facts import ReportFacts, analyse
@@ -111,6 +111,13 @@ def report_case(path: str | Path) -> Case:
 def check_with_case(doc: ReportDoc) -> tuple[CheckReport, Case | None, str | None]:
     """Check ``doc`` and build its case in one pass: (report, case or ``None``, why there is no case)."""
     facts, report = _check(doc)
+    if not facts.tree.roots:  # no scoring table: the national common framework, with the report's figures as stated
+        scaffold = build_scaffold(
+            doc.title, year=doc.doc.meta.year, region=doc.doc.meta.region, bands=report.bands or None,
+            funds=report.funds, stated_total=report.stated_total, stated_grade=report.stated_grade,
+            stated_full_score=next((v.value for v in facts.text_full), None),
+        )
+        return report, scaffold, None
     try:
         case = build_case(
             facts.tree, doc.title, year=doc.doc.meta.year, region=doc.doc.meta.region,
