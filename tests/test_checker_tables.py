@@ -100,3 +100,22 @@ def test_injected_dated_allocation_error_is_found() -> None:
     assert not [f for f in check_text(clean, "001.txt").errors if "下拨" in f.explanation]
     report, _ = inject(clean, "共计1465万元", "共计1475万元", "001.txt")
     assert [f for f in report.errors if f.kind == "repeated" and "下拨" in f.explanation]
+
+
+# ── a report the product writes passes its own checker ───────────────────────
+
+
+@pytest.mark.parametrize("case", sorted((ROOT / "tests" / "fixtures" / "cases").glob("seed_*.yaml")), ids=lambda path: path.stem)
+def test_the_products_own_drafts_pass_the_checker(case: object, tmp_path: object) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    out = Path(str(tmp_path)) / "draft.md"
+    env = {**os.environ, "JIXIAO_HOME": str(Path(str(tmp_path)) / "home"), "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-m", "jixiao", "draft", "report", str(case), "--no-precedents", "--out", str(out)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    report = check_report(out)
+    assert report.findings == [], [f.explanation for f in report.findings]
