@@ -87,6 +87,15 @@ def annotate_report(data: bytes, name: str, report: CheckReport | None = None) -
     return out.getvalue()
 
 
+DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def annotated_filename(name: str) -> str:
+    """The download name of a report's annotated copy: ``评价报告.pdf`` → ``评价报告_审核稿.docx``."""
+    stem = Path(name.replace("\\", "/")).stem or "报告"
+    return f"{stem}_审核稿.docx"
+
+
 def annotate_file(path: str | Path, out: str | Path, report: CheckReport | None = None) -> int:
     """Write the annotated copy of the report at ``path`` to ``out``; returns the number of findings."""
     path = Path(path)

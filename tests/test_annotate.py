@@ -146,3 +146,17 @@ def test_cli_annotate_and_errors(tmp_path: Path) -> None:
         proc = subprocess.run([sys.executable, "-m", "jixiao", "check", str(seed_path("003")), "--annotate", str(bad)],
                               capture_output=True, text=True, cwd=ROOT, check=False)
         assert proc.returncode == 2 and proc.stderr.strip().splitlines()[-1].startswith("错误：") and "Traceback" not in proc.stderr
+
+
+def test_what_the_api_route_calls(tmp_path: Path) -> None:
+    """``POST /v1/check?annotate=docx``: check_bytes, then annotate_report with that report, served as a .docx."""
+    from checker.annotate import DOCX_MEDIA_TYPE, annotated_filename
+
+    path = seed_path("002")
+    data = path.read_bytes()
+    report = check_bytes(data, path.name)
+    content = annotate_report(data, path.name, report)
+    assert content[:2] == b"PK" and DOCX_MEDIA_TYPE.endswith("document")
+    assert annotated_filename("C:\\报告\\评价报告.pdf") == "评价报告_审核稿.docx"
+    text = (ROOT / "corpus" / "reports" / "r02_dengbao.md").read_text(encoding="utf-8")  # a JSON {"text", "name"} body
+    assert len(comments(annotate_report(text.encode("utf-8"), "r02.md"))) == 1  # clean: the summary comment only
