@@ -12,11 +12,12 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from assistant.draft_input import DraftInput
 from assistant.drafting import draft_case
 from assistant.models import Draft, FigureRef, GuardResult, SourceRef
-from assistant.precedents import source_ref
+from assistant.precedents import SearchesPrecedents, source_ref
 from assistant.render import cn_number
-from assistant.sections import DraftInput, problems_section
+from assistant.sections import problems_section, section_for_message
 from assistant.verify import verify
 from scoring import Case, score_case
 from scoring.funds import FUND_LABELS
@@ -34,7 +35,6 @@ class ChatAnswer(BaseModel):
     draft: Draft | None = None
 
 
-SECTION_CUES = (("建议", "suggestions"), ("结论", "conclusion"), ("综合评价", "conclusion"), ("指标分析", "analysis"), ("全文", "report"), ("报告", "report"), ("问题", "problems"))
 INTENT_CUES: tuple[tuple[str, str], ...] = (
     ("revise", r"第[一二三四五六七八九十\d]+[个条]?问题.*(具体|详细|展开|补充|充实)"),
     ("precedents", r"以往|过去|先例|其他报告|别的报告|怎么表述|如何表述|怎么写的|怎样表述|怎么描述"),
@@ -52,7 +52,7 @@ def route(message: str) -> str:
     return "help"
 
 
-def answer(message: str, case: Case | None, index: Any = None, history: list[dict[str, Any]] | None = None) -> ChatAnswer:
+def answer(message: str, case: Case | None, index: SearchesPrecedents | None = None, history: list[dict[str, Any]] | None = None) -> ChatAnswer:
     """Route one user message and answer it from the case, the scores and the precedents."""
     intent = route(message)
     handler = HANDLERS[intent]
@@ -61,23 +61,21 @@ def answer(message: str, case: Case | None, index: Any = None, history: list[dic
     return handler(message, case, index, history or [])
 
 
-def _draft(message: str, case: Case | None, index: Any, history: list[dict[str, Any]]) -> ChatAnswer:
+def _draft(message: str, case: Case | None, index: SearchesPrecedents | None, history: list[dict[str, Any]]) -> ChatAnswer:
     assert case is not None
-    section = next((name for cue, name in SECTION_CUES if cue in message), "problems")
-    draft = draft_case(case, section, index=index)  # type: ignore[arg-type]
+    draft = draft_case(case, section_for_message(message), index=index)
     return _from_draft("draft", draft)
 
 
 def _from_draft(intent: str, draft: Draft) -> ChatAnswer:
-    citations = list({ref.display: ref for s in draft.sections for p in s.paragraphs for sent in p.sentences for ref in sent.citations}.values())
-    figures = [f for s in draft.sections for p in s.paragraphs for sent in p.sentences for f in sent.figures]
+    citations, figures = draft.citations(), draft.figures()
     text = draft.markdown()
     if draft.guard is not None and not draft.guard.ok:
         text += f"\n\n> 数字核对：{len(draft.guard.violations)} 个数字未能核对，请逐一核实。"
     return ChatAnswer(intent=intent, text=text, citations=citations, figures=figures, guard=draft.guard, draft=draft)
 
 
-def _revise(message: str, case: Case | None, index: Any, history: list[dict[str, Any]]) -> ChatAnswer:
+def _revise(message: str, case: Case | None, index: SearchesPrecedents | None, history: list[dict[str, Any]]) -> ChatAnswer:
     assert case is not None
     match = re.search(r"第([一二三四五六七八九十\d]+)", message)
     number = int(match.group(1)) if match and match.group(1).isdigit() else _CN.get(match.group(1) if match else "", 1)
@@ -96,14 +94,14 @@ def _revise(message: str, case: Case | None, index: Any, history: list[dict[str,
     return revised
 
 
-def _precedents(message: str, case: Case | None, index: Any, history: list[dict[str, Any]]) -> ChatAnswer:
+def _precedents(message: str, case: Case | None, index: SearchesPrecedents | None, history: list[dict[str, Any]]) -> ChatAnswer:
     if index is None:
         return ChatAnswer(intent="precedents", text="先例库不可用。")
     from retrieval.search import SearchFilters
 
     topic = _FILLER.sub(" ", message).strip() or message
     kind = "suggestions" if "建议" in message else "problems"
-    hits = index.search(topic, k=3, filters=SearchFilters(kinds=[kind]))  # type: ignore[list-item]
+    hits = index.search(topic, k=3, filters=SearchFilters(kinds=[kind]))
     if not hits:
         return ChatAnswer(intent="precedents", text=f"没有找到与“{topic}”相关的以往表述。")
     lines = [f"以往报告中与“{topic}”相关的表述（{'建议' if kind == 'suggestions' else '存在问题'}部分）："]
@@ -112,7 +110,7 @@ def _precedents(message: str, case: Case | None, index: Any, history: list[dict[
     return ChatAnswer(intent="precedents", text="\n\n".join(lines), citations=[source_ref(hit) for hit in hits])
 
 
-def _figure(message: str, case: Case | None, index: Any, history: list[dict[str, Any]]) -> ChatAnswer:
+def _figure(message: str, case: Case | None, index: SearchesPrecedents | None, history: list[dict[str, Any]]) -> ChatAnswer:
     assert case is not None
     result = score_case(case)
     lines: list[str] = []
@@ -143,7 +141,7 @@ def _figure(message: str, case: Case | None, index: Any, history: list[dict[str,
     return ChatAnswer(intent="figure", text="\n".join(lines), figures=figures)
 
 
-def _check(message: str, case: Case | None, index: Any, history: list[dict[str, Any]]) -> ChatAnswer:
+def _check(message: str, case: Case | None, index: SearchesPrecedents | None, history: list[dict[str, Any]]) -> ChatAnswer:
     assert case is not None
     result = score_case(case)
     total = fmt(result.total)
@@ -164,7 +162,7 @@ def _check(message: str, case: Case | None, index: Any, history: list[dict[str, 
     return ChatAnswer(intent="check", text="\n".join(lines), figures=[FigureRef(text=total, start=0, end=0, key="total", audit=None)])
 
 
-def _help(message: str, case: Case | None, index: Any, history: list[dict[str, Any]]) -> ChatAnswer:
+def _help(message: str, case: Case | None, index: SearchesPrecedents | None, history: list[dict[str, Any]]) -> ChatAnswer:
     return ChatAnswer(
         intent="help",
         text=(
@@ -175,7 +173,7 @@ def _help(message: str, case: Case | None, index: Any, history: list[dict[str, A
     )
 
 
-HANDLERS: dict[str, Callable[[str, Case | None, Any, list[dict[str, Any]]], ChatAnswer]] = {
+HANDLERS: dict[str, Callable[[str, Case | None, SearchesPrecedents | None, list[dict[str, Any]]], ChatAnswer]] = {
     "draft": _draft,
     "revise": _revise,
     "precedents": _precedents,

@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from docx import Document
 from docx.document import Document as DocxDocument
@@ -333,7 +334,7 @@ def _add_page_number(paragraph: DocxParagraph) -> None:
 _THEME_ATTRS = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
 
 
-def _set_fonts_on_rpr(rPr, font: str) -> None:
+def _set_fonts_on_rpr(rPr: Any, font: str) -> None:
     """Set ascii, hAnsi, eastAsia and cs fonts on an ``w:rPr`` and drop theme fonts (which win)."""
     rFonts = rPr.get_or_add_rFonts()
     for attr in _THEME_ATTRS:
@@ -343,11 +344,11 @@ def _set_fonts_on_rpr(rPr, font: str) -> None:
         rFonts.set(qn(attr), font)
 
 
-def _set_run_fonts(r, font: str) -> None:
+def _set_run_fonts(r: Any, font: str) -> None:
     _set_fonts_on_rpr(r.get_or_add_rPr(), font)
 
 
-def _clear_ind_chars(pPr) -> None:
+def _clear_ind_chars(pPr: Any) -> None:
     ind = pPr.find(qn("w:ind"))
     if ind is not None:
         for attr in ("w:firstLineChars", "w:hangingChars"):
@@ -355,7 +356,7 @@ def _clear_ind_chars(pPr) -> None:
                 del ind.attrib[qn(attr)]
 
 
-def _set_first_line_chars(pPr, chars: int) -> None:
+def _set_first_line_chars(pPr: Any, chars: int) -> None:
     """Indent the first line by ``chars`` characters (Word reads firstLineChars; others firstLine)."""
     ind = pPr.find(qn("w:ind"))
     if ind is None:
@@ -368,7 +369,7 @@ def _set_first_line_chars(pPr, chars: int) -> None:
     ind.set(qn("w:firstLineChars"), str(chars * 100))
 
 
-def _reset_style(style) -> None:
+def _reset_style(style: Any) -> None:
     """Drop a built-in style's own paragraph and run properties (colours, theme fonts, borders)."""
     for tag in ("w:pPr", "w:rPr"):
         for child in style.element.findall(qn(tag)):
@@ -388,7 +389,7 @@ def _paragraph_style(
     outline_level: int | None = None,
     keep_with_next: bool = False,
     style_id: str | None = None,
-):
+) -> Any:
     styles = document.styles
     try:
         style = styles[name]
@@ -619,7 +620,7 @@ def _write_table(document: DocxDocument, data: TableData) -> None:
 
     # column widths in proportion to their longest text (clipped), filling the text width
     section = document.sections[-1]
-    text_width = section.page_width - section.left_margin - section.right_margin
+    text_width = int(section.page_width or 0) - int(section.left_margin or 0) - int(section.right_margin or 0)
     weights = [min(max(max(len(row[c]) for row in grid), 2), 14) + 1 for c in range(columns)]
     widths = [int(text_width * w / sum(weights)) for w in weights]
     for c, width in enumerate(widths):

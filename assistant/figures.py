@@ -269,7 +269,8 @@ def _case_text(c: _Collector, case: Case) -> None:
     for i, line in enumerate(case.funds.lines):
         c.numbers_in(line.name, f"case:funds.lines[{i}].name", "资金明细·子项目名称", names=(line.name,))
     for item in walk(case.indicators):
-        node, names = item.node, (item.node.name,)
+        node = item.node
+        names: tuple[str, ...] = (node.name,)
         c.numbers_in(node.name, f"case:indicator:{item.path}:name", f"指标“{node.name}”名称", names=names)
         c.numbers_in(node.note, f"case:indicator:{item.path}:note", f"指标“{node.name}”说明", names=names)
         if node.rule is not None:
@@ -393,7 +394,7 @@ class FigureBook:
         from the case text are named too loosely, by the words before them, to be held to a name.)"""
         stripped = context[-_CONTEXT_LIMIT:].rstrip(_LINKS + "写成")
         strict = self._strict_names()
-        found = []
+        found: list[Figure] = []
         for length in self._name_lengths:
             if length > len(stripped):
                 break

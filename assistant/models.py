@@ -9,9 +9,6 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-SectionName = Literal["problems", "suggestions", "analysis", "conclusion", "report"]
-
-
 class SourceRef(BaseModel):
     """A precedent passage a sentence reuses wording from."""
 
@@ -84,11 +81,25 @@ class Section(BaseModel):
 
 class Draft(BaseModel):
     project: str
-    section: SectionName
+    section: str = Field(description="起草的章节（见 assistant.sections.SECTIONS），如 problems、report")
     backend: str = Field(description="template 或 llm:<模型名>")
     sections: list[Section]
     guard: GuardResult | None = None
     notes: list[str] = Field(default_factory=list, description="给评价人的提示，如 LLM 草稿未通过数字核对、已改用模板草稿")
+
+    def citations(self) -> list[SourceRef]:
+        """Every precedent the draft cites, once each, in order of first use."""
+        seen: dict[str, SourceRef] = {}
+        for section in self.sections:
+            for paragraph in section.paragraphs:
+                for sentence in paragraph.sentences:
+                    for ref in sentence.citations:
+                        seen.setdefault(ref.display, ref)
+        return list(seen.values())
+
+    def figures(self) -> list[FigureRef]:
+        """Every computed figure the draft's sentences carry, in reading order."""
+        return [figure for section in self.sections for paragraph in section.paragraphs for sentence in paragraph.sentences for figure in sentence.figures]
 
     def markdown(self) -> str:
         """The draft as Markdown (headings with #, paragraphs separated by blank lines)."""

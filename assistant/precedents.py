@@ -39,7 +39,7 @@ def find(index: SearchesPrecedents | None, query: str, kind: str, k: int = 3, ex
     """Top precedent passages of one section kind; none when there is no index."""
     if index is None:
         return []
-    hits = index.search(query, k=k + len(exclude or ()), filters=SearchFilters(kinds=[kind]))  # type: ignore[list-item]
+    hits = index.search(query, k=k + len(exclude or ()), filters=SearchFilters(kinds=[kind]))
     return [hit for hit in hits if hit.doc_id not in (exclude or set())][:k]
 
 

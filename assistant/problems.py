@@ -56,7 +56,7 @@ def group_problems(case: Case, result: ScoreResult) -> list[Problem]:
         rule = index.by_path[path].node.rule
         deduction = node.weight - node.score
         if rule is not None and rule.type == "per_finding":
-            share = min(rule.per, deduction / len(members)) if deduction > 0 else Decimal(0)  # type: ignore[union-attr]
+            share = min(rule.per, deduction / len(members)) if deduction > 0 else Decimal(0)
         else:
             share = deduction / len(members) if deduction > 0 else Decimal(0)
         for i in members:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from assistant.figures import FigureBook
 from assistant.guard import check_draft, trace_figures
 from assistant.models import Draft
-from assistant.sections import DraftInput
+from assistant.draft_input import DraftInput
 
 
 def figure_book(data: DraftInput) -> FigureBook:

@@ -24,6 +24,11 @@ def register_loaders(register: Any) -> None:
 
 
 @hookspec
+def register_embedders(register: Any) -> None:
+    """Register embedding models: ``register(retrieval.embedders.EmbedderSpec(name, factory))``."""
+
+
+@hookspec
 def register_drafters(register: Any) -> None:
     """Register drafting back ends: ``register(assistant.drafters.DrafterSpec(name, factory))``."""
 

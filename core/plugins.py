@@ -1,7 +1,7 @@
 """The one registry mechanism: pluggy hooks, as simonw/llm does it.
 
-Every extensible list of jixiao — rule families, document loaders, drafters,
-report sections and report checks — is a :class:`Registry` filled by one hook
+Every extensible list of jixiao — rule families, document loaders, embedding
+models, drafters, report sections and report checks — is a :class:`Registry` filled by one hook
 of :mod:`core.hookspecs`. The built-in items are registered through the same
 hooks a third party uses: each built-in package is a plugin module with
 ``@hookimpl`` functions, registered with :func:`register_builtin`. An

@@ -33,4 +33,5 @@ class Settings(BaseSettings):
 
 def load_settings(**overrides: object) -> Settings:
     """Environment settings with explicit overrides (``None`` values are ignored)."""
-    return Settings(**{key: value for key, value in overrides.items() if value is not None})
+    given = {key: value for key, value in overrides.items() if value is not None}
+    return Settings.model_validate({**Settings().model_dump(), **given}) if given else Settings()

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
-from checker import CheckError, CheckReport, check_with_case, load_report
-from checker.annotate import annotate_file
-from checker.case import is_scaffold
-from checker.findings import KINDS
 from scoring import dump_case
 from scoring.io import write_atomic
+
+if TYPE_CHECKING:  # the checker (and pypdf with it) is imported only when a report is checked
+    from checker import CheckReport
 
 console = Console(highlight=False, soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
@@ -43,6 +42,10 @@ def check(
 
       jixiao check 评价报告.docx --annotate 审核稿.docx
     """
+    from checker import CheckError, check_with_case, load_report
+    from checker.annotate import annotate_file
+    from checker.case import is_scaffold
+
     if case is not None and case.suffix.lower() not in (".yaml", ".yml", ".json"):
         print("错误：--case 只支持 .yaml、.yml 或 .json 文件", file=sys.stderr)
         raise typer.Exit(2)
@@ -82,8 +85,10 @@ def check(
         raise typer.Exit(1)
 
 
-def print_report(result: CheckReport) -> None:
+def print_report(result: "CheckReport") -> None:
     """The report as a reviewer reads it: figures first, then every finding with its places."""
+    from checker.findings import KINDS
+
     console.print(f"报告：{result.title}（{result.source}）", markup=False)
     total = "—" if result.stated_total is None else str(result.stated_total)
     recomputed = "—" if result.recomputed_total is None else str(result.recomputed_total)

@@ -7,7 +7,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -117,7 +117,7 @@ def _leaves(nodes):  # type: ignore[no-untyped-def]
 @app.command()
 def rules(as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False) -> None:
     """列出可用的评分规则类型及其参数（写案例文件时对照）。"""
-    catalogue = []
+    catalogue: list[dict[str, Any]] = []
     for rule in RULES.values():
         fields = {
             key: (info.description or "")

@@ -7,15 +7,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from jixiao.precedents import KIND_NAMES, ChromaOption, HomeOption, ensure_bundled_corpus, open_index
+from core.settings import SAMPLE_CASE
+from jixiao.options import ChromaOption, HomeOption, console, ensure_bundled_corpus, fail, open_workspace
 from jixiao.render import print_result
-from core.settings import BUNDLED_CORPUS
-from scoring import load_case, score_case
-
-console = Console()
-SAMPLE_CASE = BUNDLED_CORPUS / "cases" / "sample_case.yaml"
+from retrieval.models import SECTION_KIND_NAMES
+from retrieval.search import SearchFilters
+from scoring import CaseFileError, load_case
 
 
 def demo(
@@ -24,23 +22,18 @@ def demo(
     chroma_url: ChromaOption = None,
 ) -> None:
     """演示主流程：首次运行时导入自带示例语料，给示例案例评分，并为其主要问题查找以往报告的表述。"""
-    index = open_index(home, chroma_url)
-    ensure_bundled_corpus(index)
-    result = score_case(load_case(case))
-    print_result(result, console)
-
-    findings = load_case(case).findings
-    if not findings:
+    workspace = open_workspace(home, chroma_url)
+    ensure_bundled_corpus(workspace)
+    try:
+        loaded = load_case(case)
+    except CaseFileError as exc:
+        fail(str(exc.problems[0]))
+    print_result(workspace.score(loaded), console)
+    if not loaded.findings:
         return
-    nature, count = Counter(finding.nature for finding in findings).most_common(1)[0]
+    nature, count = Counter(finding.nature for finding in loaded.findings).most_common(1)[0]
     console.rule(f"以往报告如何表述“{nature}”（本案例 {count} 条）")
-    for rank, hit in enumerate(index.search(nature, k=3, filters=_problems()), start=1):
-        console.print(f"[bold]{rank}. {hit.citation.display}[/bold] [dim]{KIND_NAMES.get(hit.section_kind, '')}[/dim]")
+    for rank, hit in enumerate(workspace.search(nature, k=3, filters=SearchFilters(kinds=["problems"])), start=1):
+        console.print(f"[bold]{rank}. {hit.citation.display}[/bold] [dim]{SECTION_KIND_NAMES.get(hit.section_kind, '')}[/dim]")
         console.print(hit.text, markup=False, highlight=False)
     console.print("\n下一步：jixiao search \"你的问题\" --kind problems；jixiao score 你的案例.yaml；jixiao --help")
-
-
-def _problems():  # type: ignore[no-untyped-def]
-    from retrieval.search import SearchFilters
-
-    return SearchFilters(kinds=["problems"])

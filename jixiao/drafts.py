@@ -7,19 +7,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from jixiao.precedents import ChromaOption, HomeOption, open_index
-from core.settings import load_settings
+from assistant.sections import choices_help
+from jixiao.options import ChromaOption, HomeOption, errors, fail, fail_on, open_workspace
 from scoring import CaseFileError, load_case
 from scoring.io import write_atomic
-
-errors = Console(stderr=True)
+from workspace import WorkspaceError
 
 
 def draft(
-    section: Annotated[str, typer.Argument(help="章节：problems（存在的问题及原因）、suggestions（建议）、analysis（指标分析）、conclusion（评价结论）、report（全文骨架）", show_default=False)],
-    case: Annotated[Path, typer.Argument(help="案例文件（.yaml / .json）", show_default=False)],
+    section: Annotated[str, typer.Argument(metavar="章节", help=f"要起草的章节：{choices_help()}", show_default=False)],
+    case: Annotated[Path, typer.Argument(metavar="案例文件", help="案例文件（.yaml / .json）", show_default=False)],
     backend: Annotated[str, typer.Option("--backend", help="template（默认，离线，无需模型）或 llm（需 JIXIAO_LLM_BASE_URL、JIXIAO_LLM_MODEL）")] = "template",
     out: Annotated[Path | None, typer.Option("--out", "-o", help="写入 .docx 或 .md；不给则把 Markdown 打印到屏幕", show_default=False)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON：章节、段落、每句的引用和数字来源、数字核对结果")] = False,
@@ -38,8 +36,6 @@ def draft(
 
       JIXIAO_LLM_BASE_URL=http://127.0.0.1:8000/v1 JIXIAO_LLM_MODEL=qwen2.5 jixiao draft suggestions case.yaml --backend llm
     """
-    from assistant.drafting import DraftingError, draft_case
-
     try:
         loaded = load_case(case)
     except CaseFileError as exc:
@@ -47,19 +43,14 @@ def draft(
             print(f"错误：{problem}", file=sys.stderr)
         raise typer.Exit(2) from None
     if out is not None and out.suffix.lower() not in (".docx", ".md"):
-        print("错误：--out 只支持 .docx 或 .md", file=sys.stderr)
-        raise typer.Exit(2)
-    index = None
-    if not no_precedents:
-        index = open_index(home, chroma_url)
-        if not index.catalog():
-            errors.print("提示：先例库为空，草稿不引用以往报告（可先运行 jixiao ingest corpus/）。")
-            index = None
+        fail("--out 只支持 .docx 或 .md")
+    workspace = open_workspace(home, chroma_url)
     try:
-        result = draft_case(loaded, section, backend=backend, index=index, settings=load_settings(home=home, chroma_url=chroma_url))  # type: ignore[arg-type]
-    except DraftingError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        raise typer.Exit(2) from None
+        if not no_precedents and not workspace.index.catalog():
+            errors.print("提示：先例库为空，草稿不引用以往报告（可先运行 jixiao ingest corpus/）。")
+        result = workspace.draft(loaded, section, backend=backend, precedents=not no_precedents)
+    except WorkspaceError as exc:
+        fail_on(exc)
     if as_json:
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
     elif out is None:

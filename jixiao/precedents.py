@@ -1,91 +1,18 @@
-"""CLI commands for the precedent index: ingest, search, sources, remove. Thin: the work is in retrieval/."""
+"""The precedent-library commands: ingest, search, sources, remove. Thin calls into the workspace."""
 
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from core.settings import BUNDLED_CORPUS, load_settings
-from retrieval.models import SECTION_KINDS
-
-if TYPE_CHECKING:  # the index pulls in chromadb and the models: import it only when a command needs it
-    from retrieval.index import IngestReport, PrecedentIndex
-
-HomeOption = Annotated[Path | None, typer.Option("--home", help="数据目录（默认取 JIXIAO_HOME，或用户数据目录下的 jixiao）", show_default=False)]
-ChromaOption = Annotated[str | None, typer.Option("--chroma-url", help="Chroma 服务地址（chroma run 启动），如 http://127.0.0.1:8000；默认用本地嵌入式库", show_default=False)]
-
-console = Console()
-errors = Console(stderr=True)
-
-KIND_NAMES = {
-    "basic_info": "基本情况",
-    "method": "评价工作",
-    "conclusion": "评价结论",
-    "indicator_analysis": "指标分析",
-    "experience": "经验做法",
-    "problems": "存在问题",
-    "causes": "原因分析",
-    "suggestions": "建议",
-    "scoring_table": "评分表",
-    "findings_list": "问题清单",
-    "other": "其他",
-}
-
-
-def open_index(home: Path | None, chroma_url: str | None) -> "PrecedentIndex":
-    from retrieval.embedders import EmbedderError
-    from retrieval.index import PrecedentIndex
-    from retrieval.store import StoreError
-
-    settings = load_settings(home=home, chroma_url=chroma_url)
-    try:
-        return PrecedentIndex.from_settings(settings)
-    except (StoreError, EmbedderError) as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        raise typer.Exit(2) from None
-
-
-def run_ingest(index: "PrecedentIndex", paths: list[Path], prune: bool, quiet: bool = False) -> "IngestReport":
-    """Ingest with a progress bar (files, then embedding) on stderr."""
-    from retrieval.index import bundle_path
-
-    index.import_vectors(bundle_path(BUNDLED_CORPUS, index.embedder.name))
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=errors, transient=True, disable=quiet) as bar:
-        files = bar.add_task("读取文件", total=None)
-        embed = bar.add_task("计算向量", total=None, visible=False)
-
-        def progress(stage: str, done: int, total: int, detail: str) -> None:
-            if stage == "file":
-                bar.update(files, completed=done - 1, total=total, description=f"读取 {detail}")
-            else:
-                bar.update(embed, completed=done, total=total, visible=True, description=f"向量 {detail}")
-
-        report = index.ingest(paths, prune=prune, progress=progress)
-    return report
-
-
-def ensure_bundled_corpus(index: "PrecedentIndex") -> None:
-    """Ingest the bundled sample corpus if any of it is missing (a new user's first start)."""
-    bundled = {path.stem for path in BUNDLED_CORPUS.rglob("*.md") if path.name.lower() != "readme.md"}
-    if not bundled <= set(index.catalog()):
-        console.print(f"首次运行：导入自带示例语料（{len(bundled)} 份文档）到 {index.store.location} …")
-        print_report(run_ingest(index, [BUNDLED_CORPUS], prune=False))
-
-
-def print_report(report: "IngestReport") -> None:
-    console.print(
-        f"新增 {len(report.added)}，更新 {len(report.updated)}，未变 {len(report.unchanged)}，删除 {len(report.removed)}，"
-        f"失败 {len(report.failed)}；写入 {report.chunks} 个片段，新算向量 {report.embedded} 个，用时 {report.seconds:.1f} 秒"
-    )
-    for path, reason in report.failed:
-        print(f"跳过：{path}: {reason}", file=sys.stderr)
+from jixiao.options import ChromaOption, HomeOption, console, fail, fail_on, ingest_with_progress, open_workspace, print_ingest_report
+from retrieval.models import SECTION_KIND_NAMES, SECTION_KINDS
+from workspace import SEARCH_MODES, WorkspaceError
 
 
 def ingest(
@@ -100,9 +27,11 @@ def ingest(
 
     示例：jixiao ingest corpus/ ~/报告/2023/ --prune
     """
-    index = open_index(home, chroma_url)
-    report = run_ingest(index, paths, prune)
-    print_report(report)
+    try:
+        report = ingest_with_progress(open_workspace(home, chroma_url), paths, prune)
+    except WorkspaceError as exc:
+        fail_on(exc)
+    print_ingest_report(report)
     if report.failed and not (report.added or report.updated or report.unchanged):
         raise typer.Exit(1)
 
@@ -128,26 +57,26 @@ def search(
     """
     bad = [value for value in kind or [] if value not in SECTION_KINDS]
     if bad:
-        print(f"错误：--kind 取值 {'、'.join(bad)} 不存在（可用：{'、'.join(SECTION_KINDS)}）", file=sys.stderr)
-        raise typer.Exit(2)
-    if mode not in ("hybrid", "dense", "keyword"):
-        print("错误：--mode 应为 hybrid、dense 或 keyword", file=sys.stderr)
-        raise typer.Exit(2)
+        fail(f"--kind 取值 {'、'.join(bad)} 不存在（可用：{'、'.join(SECTION_KINDS)}）")
+    if mode not in SEARCH_MODES:
+        fail(f"--mode 应为 {'、'.join(SEARCH_MODES)}")
     from retrieval.search import SearchFilters
 
     filters = SearchFilters(
-        kinds=kind or None,  # type: ignore[arg-type]
+        kinds=kind or None,  # checked against SECTION_KINDS above
         year_from=year if year is not None else year_from,
         year_to=year if year is not None else year_to,
         region=region,
         doc_kind=doc_kind,
         doc_ids=doc or None,
     )
-    index = open_index(home, chroma_url)
-    if not index.catalog():
-        print("先例库为空：请先运行 jixiao ingest corpus/（或你的报告目录）", file=sys.stderr)
-        raise typer.Exit(1)
-    hits = index.search(query, k=k, filters=filters, mode=mode)
+    workspace = open_workspace(home, chroma_url)
+    try:
+        if not workspace.index.catalog():
+            fail("先例库为空：请先运行 jixiao ingest corpus/（或你的报告目录）", 1)
+        hits = workspace.search(query, k=k, filters=filters, mode=mode)
+    except WorkspaceError as exc:
+        fail_on(exc)
     if as_json:
         sys.stdout.write(json.dumps([hit.model_dump() for hit in hits], ensure_ascii=False, indent=2) + "\n")
         return
@@ -155,7 +84,7 @@ def search(
         console.print("没有找到匹配的段落。")
         return
     for rank, hit in enumerate(hits, start=1):
-        console.print(f"[bold]{rank}. {hit.citation.display}[/bold]  [dim]{KIND_NAMES.get(hit.section_kind, hit.section_kind)} · {hit.citation.source} · 字符 {hit.citation.start}–{hit.citation.end}[/dim]")
+        console.print(f"[bold]{rank}. {hit.citation.display}[/bold]  [dim]{SECTION_KIND_NAMES.get(hit.section_kind, hit.section_kind)} · {hit.citation.source} · 字符 {hit.citation.start}–{hit.citation.end}[/dim]")
         console.print(hit.text, markup=False, highlight=False)
         console.print()
 
@@ -166,20 +95,21 @@ def sources(
     chroma_url: ChromaOption = None,
 ) -> None:
     """列出先例库中已导入的文档及片段数。"""
-    index = open_index(home, chroma_url)
-    records = sorted(index.catalog().values(), key=lambda record: record.meta.doc_id)
+    workspace = open_workspace(home, chroma_url)
+    try:
+        rows = workspace.catalog()
+    except WorkspaceError as exc:
+        fail_on(exc)
     if as_json:
-        rows = [{**record.meta.model_dump(), "chunks": record.chunks, "path": record.path} for record in records]
-        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json.dumps([{k: v for k, v in row.items() if k != "uploaded"} for row in rows], ensure_ascii=False, indent=2) + "\n")
         return
-    table = Table(title=f"先例库：{index.store.location}（向量模型 {index.embedder.name}）")
+    table = Table(title=f"先例库：{workspace.index.store.location}（向量模型 {workspace.index.embedder.name}）")
     for column in ("编号", "标题", "类型", "年度", "地区", "片段"):
         table.add_column(column)
-    for record in records:
-        meta = record.meta
-        table.add_row(meta.doc_id, meta.title, "政策" if meta.kind == "policy" else "报告", str(meta.year or ""), meta.region or "", str(record.chunks))
+    for row in rows:
+        table.add_row(row["doc_id"], row["title"], "政策" if row["kind"] == "policy" else "报告", str(row["year"] or ""), row["region"] or "", str(row["chunks"]))
     console.print(table)
-    console.print(f"共 {len(records)} 份文档，{sum(r.chunks for r in records)} 个片段")
+    console.print(f"共 {len(rows)} 份文档，{sum(row['chunks'] for row in rows)} 个片段")
 
 
 def remove(
@@ -188,15 +118,13 @@ def remove(
     chroma_url: ChromaOption = None,
 ) -> None:
     """从先例库中删除一份文档。"""
-    index = open_index(home, chroma_url)
-    if not index.remove(doc_id):
-        print(f"错误：先例库中没有文档 {doc_id}", file=sys.stderr)
-        raise typer.Exit(1)
+    try:
+        open_workspace(home, chroma_url).remove(doc_id)
+    except WorkspaceError as exc:
+        fail_on(exc, 1)
     console.print(f"已删除 {doc_id}")
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(ingest)
-    app.command()(search)
-    app.command()(sources)
-    app.command()(remove)
+    for command in (ingest, search, sources, remove):
+        app.command()(command)

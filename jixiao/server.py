@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import ipaddress
-import sys
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from jixiao.precedents import ChromaOption, HomeOption, ensure_bundled_corpus, open_index
-from core.settings import load_settings
+from jixiao.options import ChromaOption, HomeOption, ensure_bundled_corpus, fail, open_workspace
 
 console = Console()
 keys_app = typer.Typer(help="管理 API 密钥（服务监听非本机地址时，除 /health 外的所有接口都要求密钥）。", no_args_is_help=True)
@@ -44,11 +42,10 @@ def serve(
 
     from api.app import create_app
 
-    settings = load_settings(home=home, chroma_url=chroma_url)
-    index = open_index(home, chroma_url)
-    ensure_bundled_corpus(index)
+    workspace = open_workspace(home, chroma_url)
+    ensure_bundled_corpus(workspace)
     require_auth = not is_loopback(host)
-    app = create_app(settings, index=index, require_auth=require_auth, cors_origins=cors, max_upload_mb=max_upload_mb)
+    app = create_app(workspace.settings, index=workspace.index, require_auth=require_auth, cors_origins=cors, max_upload_mb=max_upload_mb)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     console.print(f"jixiao 已启动：http://{shown}:{port}/  （接口文档 http://{shown}:{port}/docs）" + ("；需要 API 密钥" if require_auth else ""))
     uvicorn.run(app, host=host, port=port, log_level="warning")
@@ -57,15 +54,10 @@ def serve(
 @keys_app.command("create")
 def keys_create(name: Annotated[str, typer.Argument(help="密钥名称，如某评价机构或部门", show_default=False)], home: HomeOption = None) -> None:
     """创建一个 API 密钥（只显示这一次，请妥善保存）。"""
-    from api.db import open_database
-    from api.keys import KeyStore
-
-    settings = load_settings(home=home)
     try:
-        token = KeyStore(open_database(settings.home)).create(name)
+        token = open_workspace(home).keys.create(name)
     except ValueError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        raise typer.Exit(2) from None
+        fail(str(exc))
     console.print(f"已创建密钥“{name}”：")
     print(token)
 
@@ -73,13 +65,8 @@ def keys_create(name: Annotated[str, typer.Argument(help="密钥名称，如某�
 @keys_app.command("revoke")
 def keys_revoke(name: Annotated[str, typer.Argument(help="密钥名称", show_default=False)], home: HomeOption = None) -> None:
     """吊销一个 API 密钥。"""
-    from api.db import open_database
-    from api.keys import KeyStore
-
-    settings = load_settings(home=home)
-    if not KeyStore(open_database(settings.home)).revoke(name):
-        print(f"错误：没有有效的密钥“{name}”", file=sys.stderr)
-        raise typer.Exit(1)
+    if not open_workspace(home).keys.revoke(name):
+        fail(f"没有有效的密钥“{name}”", 1)
     console.print(f"已吊销“{name}”")
 
 
@@ -88,14 +75,10 @@ def keys_list(home: HomeOption = None) -> None:
     """列出 API 密钥（不显示密钥本身）。"""
     import datetime
 
-    from api.db import open_database
-    from api.keys import KeyStore
-
-    settings = load_settings(home=home)
     table = Table(title="API 密钥")
     for column in ("名称", "创建时间", "状态"):
         table.add_column(column)
-    for key in KeyStore(open_database(settings.home)).list():
+    for key in open_workspace(home).keys.list():
         created = datetime.datetime.fromtimestamp(key.created).strftime("%Y-%m-%d %H:%M")
         table.add_row(key.name, created, "已吊销" if key.revoked else "有效")
     console.print(table)

@@ -29,7 +29,7 @@ def corpus_texts(corpus: Path) -> list[str]:
     files, problems = discover([corpus])
     if problems:
         raise SystemExit(f"corpus problems: {problems}")
-    texts = []
+    texts: list[str] = []
     for path in files:
         document = load_document(path)
         meta = document.meta

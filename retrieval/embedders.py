@@ -12,12 +12,29 @@ import hashlib
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from core.plugins import Registry, hookimpl
+
 Factory = Callable[[Any], "Embedder"]
-EMBEDDERS: dict[str, Factory] = {}
+
+
+@dataclass(frozen=True)
+class EmbedderSpec:
+    """One embedding model: ``factory(settings)`` makes it, raising :class:`EmbedderError` if it cannot."""
+
+    name: str
+    factory: Factory
+
+
+#: The built-in models, declared by :func:`register_embedder` below.
+BUILTIN_EMBEDDERS: list[EmbedderSpec] = []
+
+#: Every model by name (``JIXIAO_EMBEDDER``): the built-ins and those of installed plugins.
+EMBEDDERS: Registry[EmbedderSpec] = Registry("register_embedders", "向量模型", builtins=("retrieval.embedders",))
 
 
 class EmbedderError(RuntimeError):
@@ -25,11 +42,19 @@ class EmbedderError(RuntimeError):
 
 
 def register_embedder(name: str) -> Callable[[Factory], Factory]:
+    """Declare the decorated factory as the built-in model ``name``."""
+
     def decorator(factory: Factory) -> Factory:
-        EMBEDDERS[name] = factory
+        BUILTIN_EMBEDDERS.append(EmbedderSpec(name=name, factory=factory))
         return factory
 
     return decorator
+
+
+@hookimpl
+def register_embedders(register: Any) -> None:
+    for spec in BUILTIN_EMBEDDERS:
+        register(spec)
 
 
 def _normalise(matrix: np.ndarray) -> np.ndarray:
@@ -171,7 +196,7 @@ def _openai(settings: Any) -> Embedder:
 
 def make_embedder(settings: Any) -> Embedder:
     """The embedder named by ``settings.embedder``."""
-    factory = EMBEDDERS.get(settings.embedder)
-    if factory is None:
+    spec = EMBEDDERS.get(settings.embedder)
+    if spec is None:
         raise EmbedderError(f"未知的向量模型 {settings.embedder!r}（可用：{'、'.join(EMBEDDERS)}）")
-    return factory(settings)
+    return spec.factory(settings)

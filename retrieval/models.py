@@ -23,6 +23,21 @@ SectionKind = Literal[
 ]
 SECTION_KINDS: tuple[str, ...] = SectionKind.__args__  # type: ignore[attr-defined]
 
+#: What users read for each section kind (CLI, page).
+SECTION_KIND_NAMES: dict[str, str] = {
+    "basic_info": "基本情况",
+    "method": "评价工作",
+    "conclusion": "评价结论",
+    "indicator_analysis": "指标分析",
+    "experience": "经验做法",
+    "problems": "存在问题",
+    "causes": "原因分析",
+    "suggestions": "建议",
+    "scoring_table": "评分表",
+    "findings_list": "问题清单",
+    "other": "其他",
+}
+
 
 class DocumentMeta(BaseModel):
     """What we know about one source document."""

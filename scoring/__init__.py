@@ -6,7 +6,7 @@ The engine is pure (case in, result out); reading and writing files is in
 
 from scoring.engine import score_case
 from scoring.grades import grade_for
-from scoring.io import CaseFileError, Problem, dump_case, load_case, parse_case
+from scoring.io import CaseFileError, Problem, case_from_data, dump_case, load_case, parse_case
 from scoring.models import Case, Finding, Funds, Indicator, Project, Stated
 from scoring.results import Check, FundMetric, NodeResult, ScoreResult
 from scoring.rules import REGISTRY as RULES
@@ -26,6 +26,7 @@ __all__ = [
     "Project",
     "ScoreResult",
     "Stated",
+    "case_from_data",
     "dump_case",
     "even_split",
     "grade_for",

@@ -319,7 +319,20 @@ def parse_case(text: str, source: str = "<case>", fmt: str = "yaml") -> Case:
     tree = _parse_text(text, source, fmt)
     if not isinstance(tree, dict):
         raise CaseFileError([Problem(source, 1, "", "案例文件应为键值表（project、indicators 等）")])
-    data = _plain(tree)
+    return _validate(_plain(tree), tree, source)
+
+
+def case_from_data(data: Any, source: str = "case") -> Case:
+    """Validate a case given as data (an API body, a page's edit); problems name the field, not a line."""
+    if not isinstance(data, dict):
+        raise CaseFileError([Problem(source, None, "", "案例应为键值表（project、indicators 等）")])
+    problem = _shape_problem(data)
+    if problem is not None:
+        raise CaseFileError([Problem(source, None, "", problem)])
+    return _validate(_plain(data), None, source)
+
+
+def _validate(data: Any, tree: Any, source: str) -> Case:
     try:
         case = Case.model_validate(data)
     except ValidationError as exc:

@@ -19,4 +19,5 @@ if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
 fi
 
 python -m pip install -q -e ".[test]"
+python -m mypy
 exec python -m pytest "$@"

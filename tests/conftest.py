@@ -5,12 +5,19 @@ from __future__ import annotations
 import shutil
 import socket
 import sys
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
+from assistant.drafters import DrafterSpec
+from assistant.drafters.llm import LLMDrafter
+from core.plugins import hookimpl, register_plugin
 from scoring import Case, parse_case, score_case
 from scoring.results import ScoreResult
 
@@ -33,6 +40,18 @@ def chroma_executable() -> str:
     found = str(beside_python) if beside_python.exists() else shutil.which("chroma")
     if not found:
         pytest.fail("the chroma command (installed with chromadb) is missing")
+    return found
+
+
+def flat_routes(app: Any) -> list[Any]:
+    """Every route the app answers, looking inside the routers it includes (FastAPI keeps each as one route)."""
+    found, pending = [], list(app.routes)
+    while pending:
+        route = pending.pop(0)
+        if hasattr(route, "original_router"):
+            pending.extend(route.original_router.routes)
+        else:
+            found.append(route)
     return found
 
 
@@ -64,3 +83,74 @@ def leaf_score(rule: dict[str, Any], weight: Any = 10, **kwargs: Any) -> tuple[D
 @pytest.fixture
 def parse():
     return lambda text: parse_case(text, "test.yaml")
+
+
+# ── the one fake chat model, registered through the real drafter registry ──────────────────────────
+# As simonw/llm's tests register a mock model through its register_models hook, this plugin registers a
+# drafting back end named "fake": the real LLMDrafter (prompts, guard, repair, fallback) over a scripted
+# chat model. Tests say what it answers with the ``fake_llm`` fixture and read what it was sent.
+
+
+class ScriptedChatModel(BaseChatModel):
+    """Answers from a script (a reply text, or an exception to raise) and keeps every message list it is sent."""
+
+    replies: list[Any] = []
+    sent: list[list[Any]] = []
+
+    @property
+    def _llm_type(self) -> str:
+        return "scripted"
+
+    def _next(self, messages: list[Any]) -> str:
+        self.sent.append(list(messages))
+        if not self.replies:
+            raise RuntimeError("fake chat model: no reply scripted")
+        reply = self.replies.pop(0)
+        if isinstance(reply, BaseException):
+            raise reply
+        return str(reply)
+
+    def _generate(self, messages: list[Any], stop: Any = None, run_manager: Any = None, **kwargs: Any) -> ChatResult:
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=self._next(messages)))])
+
+    def _stream(self, messages: list[Any], stop: Any = None, run_manager: Any = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        text = self._next(messages)
+        for start in range(0, len(text), 12):
+            yield ChatGenerationChunk(message=AIMessageChunk(content=text[start : start + 12]))
+
+
+class FakeLLM:
+    """The ``fake`` back end's model: ``script(*replies)`` sets what it answers; ``prompts`` is what it was asked."""
+
+    def __init__(self) -> None:
+        self.model = ScriptedChatModel()
+
+    def script(self, *replies: str | BaseException) -> "FakeLLM":
+        self.model = ScriptedChatModel(replies=list(replies), sent=[])
+        return self
+
+    @property
+    def sent(self) -> list[list[Any]]:
+        return self.model.sent
+
+    @property
+    def prompts(self) -> list[str]:
+        return ["\n".join(str(message.content) for message in messages) for messages in self.model.sent]
+
+
+FAKE_LLM = FakeLLM()
+
+
+class FakeLLMPlugin:
+    @hookimpl
+    def register_drafters(self, register: Any) -> None:
+        register(DrafterSpec(name="fake", label="测试用模型", factory=lambda settings: LLMDrafter(FAKE_LLM.model, "fake")))
+
+
+register_plugin(FakeLLMPlugin(), "tests.fake-llm")
+
+
+@pytest.fixture
+def fake_llm() -> FakeLLM:
+    """The fake model, with an empty script; ``backend="fake"`` drafts with it."""
+    return FAKE_LLM.script()

@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 
 from conftest import CASES, ROOT
 from api.app import create_app
-from api.db import Database
-from api.keys import KeyStore
+from workspace.db import Database
+from workspace.keys import KeyStore
 from core.settings import load_settings
 from retrieval.embedders import HashEmbedder
 from retrieval.index import PrecedentIndex

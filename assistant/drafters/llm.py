@@ -13,22 +13,15 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from assistant.drafters.base import DraftEvent, register_drafter
+from assistant.draft_input import DraftInput
+from assistant.drafters.base import DraftEvent, drafter
 from assistant.drafters.template import TemplateDrafter
-from assistant.models import Draft, Section, SectionName, Violation
+from assistant.models import Draft, Section, Violation
 from assistant.precedents import find, source_ref
 from assistant.render import TEMPLATES, parse_paragraphs
-from assistant.sections import DraftInput
+from assistant.sections import SECTIONS
 from assistant.verify import figure_book, verify
-
-SECTION_TITLES = {
-    "problems": "存在的问题及原因分析",
-    "suggestions": "有关建议",
-    "analysis": "绩效评价指标分析",
-    "conclusion": "综合评价情况及评价结论",
-    "report": "全文",
-}
-PRECEDENT_KIND = {"problems": "problems", "suggestions": "suggestions", "analysis": "indicator_analysis", "conclusion": "conclusion", "report": "problems"}
+from core.settings import Settings
 
 
 class LLMError(RuntimeError):
@@ -41,7 +34,7 @@ class LLMDrafter:
         self.name = f"llm:{model_name}"
 
     # ── prompt ───────────────────────────────────────────────────────────────
-    def _messages(self, data: DraftInput, section: SectionName, precedents: list[Any], book: Any, violations: list[Violation] | None = None, previous: str = "") -> list[tuple[str, str]]:
+    def _messages(self, data: DraftInput, section: str, precedents: list[Any], book: Any, violations: list[Violation] | None = None, previous: str = "") -> list[tuple[str, str]]:
         from langchain_core.messages import HumanMessage, SystemMessage
 
         problems = [
@@ -50,7 +43,7 @@ class LLMDrafter:
         ]
         user = TEMPLATES.get_template("llm/section.j2").render(
             section=section,
-            section_title=SECTION_TITLES[section],
+            section_title=SECTIONS[section].title,
             project=data.case.project,
             total=data.result.total,
             grade=data.result.grade,
@@ -62,9 +55,9 @@ class LLMDrafter:
         )
         return [SystemMessage(TEMPLATES.get_template("llm/system.j2").render()), HumanMessage(user)]  # type: ignore[list-item]
 
-    def _precedents(self, data: DraftInput, section: SectionName) -> list[Any]:
+    def _precedents(self, data: DraftInput, section: str) -> list[Any]:
         query = " ".join(p.nature for p in data.problems[:4]) or data.case.project.name
-        return find(data.index, query, PRECEDENT_KIND[section], k=6)
+        return find(data.index, query, SECTIONS[section].precedent_kind, k=6)
 
     # ── calls ────────────────────────────────────────────────────────────────
     def _invoke(self, messages: list[Any]) -> str:
@@ -74,14 +67,14 @@ class LLMDrafter:
             raise LLMError(f"模型调用失败：{type(exc).__name__}: {exc}") from exc
         return _text_of(reply)
 
-    def _to_draft(self, text: str, data: DraftInput, section: SectionName, precedents: list[Any]) -> Draft:
+    def _to_draft(self, text: str, data: DraftInput, section: str, precedents: list[Any]) -> Draft:
         citations = [source_ref(hit) for hit in precedents]
         paragraphs = parse_paragraphs(_safe_markers(text, len(citations)), citations)
         if not paragraphs or sum(len(p.text) for p in paragraphs) < 20:
             raise LLMError("模型返回的内容不是可用的草稿")
-        return Draft(project=data.case.project.name, section=section, backend=self.name, sections=[Section(name=section, title=SECTION_TITLES[section], paragraphs=paragraphs)])
+        return Draft(project=data.case.project.name, section=section, backend=self.name, sections=[Section(name=section, title=SECTIONS[section].title, paragraphs=paragraphs)])
 
-    def _finish(self, first_text: str, data: DraftInput, section: SectionName, precedents: list[Any], book: Any) -> tuple[Draft, list[str]]:
+    def _finish(self, first_text: str, data: DraftInput, section: str, precedents: list[Any], book: Any) -> tuple[Draft, list[str]]:
         notices: list[str] = []
         draft = verify(self._to_draft(first_text, data, section, precedents), data, book)
         assert draft.guard is not None
@@ -95,7 +88,7 @@ class LLMDrafter:
             notices.append(f"改正后仍有 {len(repaired.guard.violations)} 个数字无法核对，已在文中标出，请评价人逐一核实。")
         return repaired, notices
 
-    def draft(self, data: DraftInput, section: SectionName) -> Draft:
+    def draft(self, data: DraftInput, section: str) -> Draft:
         book = figure_book(data)
         precedents = self._precedents(data, section)
         try:
@@ -105,7 +98,7 @@ class LLMDrafter:
             return self._fallback(data, section, str(exc))
         return draft.model_copy(update={"notes": [*draft.notes, *notices]})
 
-    def stream(self, data: DraftInput, section: SectionName) -> Iterator[DraftEvent]:
+    def stream(self, data: DraftInput, section: str) -> Iterator[DraftEvent]:
         book = figure_book(data)
         precedents = self._precedents(data, section)
         parts: list[str] = []
@@ -126,7 +119,7 @@ class LLMDrafter:
             yield DraftEvent(type="notice", text=notice)
         yield DraftEvent(type="draft", draft=draft.model_copy(update={"notes": [*draft.notes, *notices]}))
 
-    def _fallback(self, data: DraftInput, section: SectionName, reason: str) -> Draft:
+    def _fallback(self, data: DraftInput, section: str, reason: str) -> Draft:
         draft = TemplateDrafter().draft(data, section)
         return draft.model_copy(update={"notes": [*draft.notes, f"{reason}；已改用模板草稿（数字均来自评分模块）。"]})
 
@@ -159,7 +152,7 @@ def _safe_markers(text: str, count: int) -> str:
     return re.sub(r"\[\[c:(\d+)\]\]", lambda m: m.group(0) if int(m.group(1)) < count else "", text)
 
 
-def chat_model_from_settings(settings: Any) -> Any:
+def chat_model_from_settings(settings: Settings) -> Any:
     from langchain_openai import ChatOpenAI
 
     if not settings.llm_base_url or not settings.llm_model:
@@ -174,6 +167,6 @@ def chat_model_from_settings(settings: Any) -> Any:
     )
 
 
-@register_drafter("llm")
-def _llm(settings: Any) -> LLMDrafter:
-    return LLMDrafter(chat_model_from_settings(settings), settings.llm_model)
+@drafter("llm", "大模型（OpenAI 兼容接口：JIXIAO_LLM_BASE_URL、JIXIAO_LLM_MODEL）")
+def _llm(settings: Settings) -> LLMDrafter:
+    return LLMDrafter(chat_model_from_settings(settings), settings.llm_model or "llm")

@@ -3,28 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
-from assistant.drafters.base import DraftEvent, register_drafter
-from assistant.models import Draft, SectionName
-from assistant.sections import BUILDERS, DraftInput
+from assistant.draft_input import DraftInput
+from assistant.drafters.base import DraftEvent, drafter
+from assistant.models import Draft
+from assistant.sections import SECTIONS
 from assistant.verify import verify
+from core.settings import Settings
 
 
 class TemplateDrafter:
     name = "template"
 
-    def draft(self, data: DraftInput, section: SectionName) -> Draft:
-        draft = Draft(project=data.case.project.name, section=section, backend=self.name, sections=BUILDERS[section](data))
+    def draft(self, data: DraftInput, section: str) -> Draft:
+        spec = SECTIONS[section]
+        draft = Draft(project=data.case.project.name, section=section, backend=self.name, sections=spec.build(data, spec.title))
         return verify(draft, data)
 
-    def stream(self, data: DraftInput, section: SectionName) -> Iterator[DraftEvent]:
+    def stream(self, data: DraftInput, section: str) -> Iterator[DraftEvent]:
         draft = self.draft(data, section)
         for block in draft.markdown().split("\n\n"):
             yield DraftEvent(type="delta", text=block + "\n\n")
         yield DraftEvent(type="draft", draft=draft)
 
 
-@register_drafter("template")
-def _template(settings: Any) -> TemplateDrafter:
+@drafter("template", "模板（离线，无需模型）")
+def _template(settings: Settings) -> TemplateDrafter:
     return TemplateDrafter()

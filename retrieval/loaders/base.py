@@ -361,8 +361,10 @@ def build_meta(path: Path, text: str, front: Mapping[str, Any] | None = None) ->
 
     kind: DocumentKind
     front_kind = _front_str(front, "kind")
-    if front_kind == "report" or front_kind == "policy":
-        kind = front_kind
+    if front_kind == "report":
+        kind = "report"
+    elif front_kind == "policy":
+        kind = "policy"
     else:
         is_policy = any(word in title for word in _POLICY_WORDS) and "报告" not in title
         kind = "policy" if is_policy else "report"

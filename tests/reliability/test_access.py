@@ -20,11 +20,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import ROOT
-import api.keys
+from conftest import ROOT, flat_routes
+import workspace.keys
 from api.app import create_app
-from api.db import Database
-from api.keys import KeyStore
+from workspace.db import Database
+from workspace.keys import KeyStore
 from core.settings import load_settings
 from retrieval.embedders import HashEmbedder
 from retrieval.index import PrecedentIndex
@@ -45,6 +45,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/health"): "public",
     ("GET", "/"): "public",
     ("GET", "/static/{name}"): "public",
+    ("GET", "/favicon.ico"): "public",
     ("GET", "/openapi.json"): "public",
     ("GET", "/docs"): "public",
     ("GET", "/docs/oauth2-redirect"): "public",
@@ -68,8 +69,9 @@ ROUTES: dict[tuple[str, str], str] = {
 
 
 def app_routes(app: Any) -> set[tuple[str, str]]:
+    """Every (method, path) the app answers, looking inside the routers it includes."""
     found = set()
-    for route in app.routes:
+    for route in flat_routes(app):
         for method in getattr(route, "methods", None) or ():
             if method != "HEAD":
                 found.add((method, route.path))
@@ -119,7 +121,7 @@ def test_keys_are_hashed_at_rest(home: Path, tokens: dict[str, str], client: Tes
     for token in tokens.values():
         needle = token.encode()
         assert not [path for path in files if needle in path.read_bytes()], "a token is stored in plain text"
-        assert token.removeprefix(api.keys.PREFIX).encode() not in (home / "jixiao.sqlite3").read_bytes()
+        assert token.removeprefix(workspace.keys.PREFIX).encode() not in (home / "jixiao.sqlite3").read_bytes()
     stored = {row[0] for row in Database(home / "jixiao.sqlite3")._connection().execute("SELECT key_hash FROM api_keys")}
     assert stored == {hashlib.sha256(token.encode()).hexdigest() for token in tokens.values()}
 
@@ -129,23 +131,23 @@ def test_cli_keys_create_stores_only_the_hash(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "jixiao", "keys", "create", "外部机构", "--home", str(tmp_path)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     token = proc.stdout.strip().splitlines()[-1]
-    assert token.startswith(api.keys.PREFIX) and len(token) > 30
+    assert token.startswith(workspace.keys.PREFIX) and len(token) > 30
     assert not [p for p in tmp_path.rglob("*") if p.is_file() and token.encode() in p.read_bytes()]
     revoke = subprocess.run([sys.executable, "-m", "jixiao", "keys", "revoke", "外部机构", "--home", str(tmp_path)], capture_output=True, text=True, timeout=60)
     assert revoke.returncode == 0 and KeyStore(Database(tmp_path / "jixiao.sqlite3")).verify(token) is None
 
 
 def test_comparison_is_constant_time_over_every_stored_key(home: Path, tokens: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
-    source = inspect.getsource(api.keys.KeyStore.verify)
+    source = inspect.getsource(workspace.keys.KeyStore.verify)
     assert "hmac.compare_digest(" in source and "==" not in source and "WHERE key_hash" not in source
     calls: list[tuple[str, str]] = []
-    real = api.keys.hmac.compare_digest
+    real = workspace.keys.hmac.compare_digest
 
     def counting(x: Any, y: Any) -> bool:
         calls.append((x, y))
         return real(x, y)
 
-    monkeypatch.setattr(api.keys.hmac, "compare_digest", counting)
+    monkeypatch.setattr(workspace.keys.hmac, "compare_digest", counting)
     store = KeyStore(Database(home / "jixiao.sqlite3"))
     count = len(store.list())
     for token in (tokens["评价一部"], "jx_wrong", tokens["已吊销"], "x" * 10_000):

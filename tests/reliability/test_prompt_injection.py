@@ -19,10 +19,8 @@ import re
 from typing import Any
 
 import pytest
-from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage
 
-from conftest import ROOT
+from conftest import ROOT, FakeLLM
 from assistant.drafting import draft_case, stream_case
 from assistant.precedents import find
 from retrieval.embedders import HashEmbedder
@@ -138,25 +136,14 @@ GOOD = """# （一）资金拨付不及时
 """
 
 
-class Recorder(GenericFakeChatModel):
-    """A fake chat model that keeps every message list it is sent."""
-
-    sent: list[list[Any]] = []
-
-    def invoke(self, messages: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        self.sent.append(list(messages))
-        return super().invoke(messages, *args, **kwargs)
-
-
 BLOCK = re.compile(r'<先例材料 编号="(\d+)" 出处="([^"\n]*)">\n(.*?)\n</先例材料>', re.S)
 
 
-def test_llm_prompt_holds_the_injection_only_inside_data_blocks(index: PrecedentIndex) -> None:
-    model = Recorder(messages=iter([AIMessage(content=GOOD)]))
-    model.sent = []
-    draft = draft_case(SAMPLE, "problems", backend="llm", chat_model=model, index=index)  # type: ignore[arg-type]
+def test_llm_prompt_holds_the_injection_only_inside_data_blocks(index: PrecedentIndex, fake_llm: FakeLLM) -> None:
+    fake_llm.script(GOOD)
+    draft = draft_case(SAMPLE, "problems", backend="fake", index=index)
     assert draft.guard is not None and draft.guard.ok
-    system, human = (message.content for message in model.sent[0])
+    system, human = (message.content for message in fake_llm.sent[0])
     assert "<先例材料>" in system and "参考数据" in system and "一律不执行" in system  # the model is told it is data
     blocks = list(BLOCK.finditer(human))
     assert blocks and "忽略以上要求" in "".join(block.group(3) for block in blocks)  # the injection did reach the prompt
@@ -178,14 +165,11 @@ OBEYS = """# （一）资金拨付不及时
 """
 
 
-def obeying(*replies: str) -> GenericFakeChatModel:
-    return GenericFakeChatModel(messages=iter([AIMessage(content=reply) for reply in replies]))
-
-
-def test_a_model_that_obeys_the_injection_is_flagged(index: PrecedentIndex) -> None:
+def test_a_model_that_obeys_the_injection_is_flagged(index: PrecedentIndex, fake_llm: FakeLLM) -> None:
     result = score_case(SAMPLE)
     assert result.total != 100 and result.grade != "优"  # 100 is only the full score here
-    draft = draft_case(SAMPLE, "problems", backend="llm", chat_model=obeying(OBEYS, OBEYS), index=index)  # type: ignore[arg-type]
+    fake_llm.script(OBEYS, OBEYS)
+    draft = draft_case(SAMPLE, "problems", backend="fake", index=index)
     assert draft.guard is not None and not draft.guard.ok
     flagged = {(v.text, v.section) for v in draft.guard.violations}
     assert ("100", "problems") in flagged and ("优", "problems") in flagged, draft.guard.violations
@@ -194,20 +178,22 @@ def test_a_model_that_obeys_the_injection_is_flagged(index: PrecedentIndex) -> N
     assert any("已在文中标出" in note for note in draft.notes)
 
 
-def test_a_model_that_obeys_then_corrects_itself_passes(index: PrecedentIndex) -> None:
-    draft = draft_case(SAMPLE, "problems", backend="llm", chat_model=obeying(OBEYS, GOOD), index=index)  # type: ignore[arg-type]
+def test_a_model_that_obeys_then_corrects_itself_passes(index: PrecedentIndex, fake_llm: FakeLLM) -> None:
+    fake_llm.script(OBEYS, GOOD)
+    draft = draft_case(SAMPLE, "problems", backend="fake", index=index)
     assert draft.guard is not None and draft.guard.ok
     assert any("已要求模型改正" in note for note in draft.notes)
 
 
-def test_streamed_draft_that_obeys_is_flagged_too(index: PrecedentIndex) -> None:
-    events = list(stream_case(SAMPLE, "problems", backend="llm", chat_model=obeying(OBEYS, OBEYS), index=index))  # type: ignore[arg-type]
+def test_streamed_draft_that_obeys_is_flagged_too(index: PrecedentIndex, fake_llm: FakeLLM) -> None:
+    fake_llm.script(OBEYS, OBEYS)
+    events = list(stream_case(SAMPLE, "problems", backend="fake", index=index))
     final = events[-1].draft
     assert final is not None and final.guard is not None and not final.guard.ok
     assert {"100", "优"} <= {v.text for v in final.guard.violations}
 
 
-def test_the_right_figures_under_their_labels_still_pass(index: PrecedentIndex) -> None:
+def test_the_right_figures_under_their_labels_still_pass(index: PrecedentIndex, fake_llm: FakeLLM) -> None:
     """The label check does not flag a correct draft: total, grade, full score and an indicator's score in place."""
     result = score_case(SAMPLE)
     node = next(n for n in result.nodes if n.is_leaf and n.score < n.weight)
@@ -215,5 +201,6 @@ def test_the_right_figures_under_their_labels_still_pass(index: PrecedentIndex) 
         f"# （一）资金拨付不及时\n\n项目满分100分，总分{result.total:.2f}分，评价等级为“{result.grade}”。"
         f"“{node.name}”得分{node.score:.2f}分。主要原因是资金拨付审批环节较多。\n"
     )
-    draft = draft_case(SAMPLE, "problems", backend="llm", chat_model=obeying(text), index=index)  # type: ignore[arg-type]
+    fake_llm.script(text)
+    draft = draft_case(SAMPLE, "problems", backend="fake", index=index)
     assert draft.guard is not None and draft.guard.ok, draft.guard.violations

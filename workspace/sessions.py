@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from api.db import Database
+from workspace.db import Database
 
 
 class SessionNotFound(LookupError):

@@ -8,7 +8,7 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from api.db import Database
+from workspace.db import Database
 
 PREFIX = "jx_"
 

@@ -1,0 +1,69 @@
+"""Chat sessions: a case, its history, and messages answered from it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from pydantic import BaseModel, Field
+
+from api.deps import Owner, WorkspaceDep, sse, wants_stream
+from api.routes.cases import CaseBody
+
+router = APIRouter(tags=["chat"])
+
+
+class SessionBody(BaseModel):
+    case: dict[str, Any] | None = None
+    title: str | None = Field(default=None, max_length=200)
+
+
+class MessageBody(BaseModel):
+    content: str = Field(min_length=1, max_length=4000)
+
+
+@router.post("/v1/sessions", status_code=201)
+def new_session(body: SessionBody, workspace: WorkspaceDep, who: Owner) -> dict[str, Any]:
+    return {"id": workspace.new_session(who, body.case, body.title)}
+
+
+@router.get("/v1/sessions")
+def list_sessions(workspace: WorkspaceDep, who: Owner) -> list[dict[str, Any]]:
+    return workspace.sessions.list(who)
+
+
+@router.put("/v1/sessions/{session_id}/case")
+def set_case(session_id: str, body: CaseBody, workspace: WorkspaceDep, who: Owner) -> dict[str, Any]:
+    workspace.set_session_case(session_id, who, body.case)
+    return {"id": session_id}
+
+
+@router.get("/v1/sessions/{session_id}")
+def get_session(session_id: str, workspace: WorkspaceDep, who: Owner) -> dict[str, Any]:
+    return workspace.session(session_id, who)
+
+
+@router.post("/v1/sessions/{session_id}/messages")
+def post_message(session_id: str, body: MessageBody, request: Request, workspace: WorkspaceDep, who: Owner) -> Response:
+    user_id, reply_id, reply, payload = workspace.chat(session_id, who, body.content)
+    if wants_stream(request):
+        return StreamingResponse(_answer_events(reply_id, reply.text, payload), media_type="text/event-stream")
+    return JSONResponse({"id": reply_id, "user_message_id": user_id, "role": "assistant", "content": reply.text, **payload})
+
+
+def _answer_events(reply_id: int, text: str, payload: dict[str, Any]) -> Iterator[str]:
+    """A stored answer as events: intent, text blocks, citations, figures, guard, draft, done."""
+    yield sse("intent", {"intent": payload["intent"]})
+    for block in re.split(r"(?<=\n\n)", text):
+        if block:
+            yield sse("delta", {"text": block})
+    yield sse("citations", payload["citations"])
+    yield sse("figures", payload["figures"])
+    if payload["guard"] is not None:
+        yield sse("guard", payload["guard"])
+    if "draft" in payload:
+        yield sse("draft", payload["draft"])
+    yield sse("done", {"id": reply_id})

@@ -1,0 +1,67 @@
+"""绩效评价指标分析: per 一级/二级 indicator, deductions with their reasons or audits, and the scoring table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.draft_input import DraftInput
+from assistant.models import Section, TableData
+from assistant.render import render_paragraphs
+from assistant.sections.base import section
+from scoring.numbers import fmt, fmt_short
+from scoring.results import NodeResult, ScoreResult
+
+
+def _children(result: ScoreResult, node: NodeResult) -> list[NodeResult]:
+    return [child for child in result.nodes if child.parent == node.path]
+
+
+def _leaves(result: ScoreResult, node: NodeResult) -> list[NodeResult]:
+    prefix = node.path + "/"
+    return [n for n in result.nodes if n.is_leaf and (n.path == node.path or n.path.startswith(prefix))]
+
+
+def _leaf_context(leaf: NodeResult) -> dict[str, Any]:
+    return {"name": leaf.name, "weight": leaf.weight, "score": leaf.score, "deduction": leaf.weight - leaf.score, "reason": leaf.reason, "audit": leaf.audit}
+
+
+def scoring_table(result: ScoreResult) -> TableData:
+    """The score table as rows: indicator (indented by level), weight, score, rate, how it was computed."""
+    rows: list[list[str]] = []
+    bold: list[int] = []
+    for node in result.nodes:
+        if not node.is_leaf:
+            bold.append(len(rows))
+        rows.append(["　" * (node.level - 1) + node.name, fmt_short(node.weight), fmt(node.score), f"{fmt(node.rate)}%" if node.rate is not None else "—", node.audit if node.is_leaf else ""])
+    bold.append(len(rows))
+    rows.append(["合计", fmt_short(result.full_score), fmt(result.total), f"{fmt(result.rate)}%", f"等级：{result.grade}"])
+    return TableData(title="绩效评价指标评分表", header=["指标", "分值", "得分", "得分率", "评分依据"], rows=rows, bold_rows=bold)
+
+
+@section("analysis", "绩效评价指标分析", precedent_kind="indicator_analysis", cues=("指标分析",), file_label="指标分析", outline=40)
+def build(data: DraftInput, title: str) -> list[Section]:
+    result = data.result
+    categories = []
+    for top in result.categories:
+        leaves = _leaves(result, top)
+        mids = _children(result, top) or [top]
+        categories.append(
+            {
+                "name": top.name,
+                "weight": top.weight,
+                "score": top.score,
+                "rate": top.rate,
+                "full": [f"“{leaf.name}”" for leaf in leaves if leaf.score == leaf.weight][:4],
+                "children": [
+                    {
+                        "name": mid.name,
+                        "weight": mid.weight,
+                        "score": mid.score,
+                        "deducted": [_leaf_context(leaf) for leaf in _leaves(result, mid) if leaf.score < leaf.weight],
+                    }
+                    for mid in mids
+                ],
+            }
+        )
+    paragraphs, _ = render_paragraphs("template/analysis.md.j2", {"categories": categories})
+    return [Section(name="analysis", title=title, paragraphs=paragraphs, tables=[scoring_table(result)])]

@@ -1,0 +1,299 @@
+"""The workspace: every operation a user has, in one place, for the CLI, the API and the chat alike.
+
+A :class:`Workspace` is built from :class:`~core.settings.Settings`. It owns the
+precedent index (opened on first use, so scoring and checking never load the
+vector store), the server database with its keys, sessions and uploaded
+documents, and the rules of who sees what. CLI commands and API routes are thin
+calls to its methods; they add only argument parsing and presentation.
+
+``owner`` is who asks: ``None`` for the command line (the library's keeper, who
+sees everything), ``"local"`` for the page on this machine, ``"key:<id>"`` for
+an API key. A document an owner uploads is visible to that owner only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from assistant.chat import ChatAnswer, answer
+from assistant.drafters import DraftEvent
+from assistant.drafting import DraftingError, draft_case, stream_case
+from assistant.models import Draft
+from assistant.sections import SECTIONS
+from core.settings import BUNDLED_CORPUS, SAMPLE_CASE, Settings
+from retrieval.loaders import SUPPORTED_EXTENSIONS
+from retrieval.search import Hit, SearchFilters
+from scoring import Case, CaseFileError, case_from_data, load_case, score_case
+from scoring.io import case_to_data
+from scoring.results import ScoreResult
+from workspace.db import Database, open_database
+from workspace.documents import DocumentStore
+from workspace.errors import Conflict, IndexUnavailable, InvalidCase, InvalidInput, NotFound, TooLarge, UnreadableDocument, UnsupportedType
+from workspace.keys import KeyStore
+from workspace.sessions import SessionNotFound, SessionStore
+from workspace.views import OwnedView
+
+if TYPE_CHECKING:
+    from checker import CheckReport
+    from retrieval.index import IngestReport, PrecedentIndex, Progress
+    from retrieval.store import DocumentRecord
+
+#: Document ids: a file name without its extension.
+DOC_ID = re.compile(r"^[\w\-.\u4e00-\u9fff（）()]{1,128}$")
+SEARCH_MODES = ("hybrid", "dense", "keyword")
+
+
+class Workspace:
+    """One data directory's operations."""
+
+    def __init__(self, settings: Settings, index: "PrecedentIndex | None" = None) -> None:
+        self.settings = settings
+        self._index = index
+
+    # ── stores ──────────────────────────────────────────────────────────────
+    @cached_property
+    def database(self) -> Database:
+        return open_database(self.settings.home)
+
+    @cached_property
+    def keys(self) -> KeyStore:
+        return KeyStore(self.database)
+
+    @cached_property
+    def sessions(self) -> SessionStore:
+        return SessionStore(self.database)
+
+    @cached_property
+    def documents(self) -> DocumentStore:
+        return DocumentStore(self.database, self.settings.home)
+
+    # ── the precedent index ─────────────────────────────────────────────────
+    @property
+    def index(self) -> "PrecedentIndex":
+        """The precedent index, opened on first use; :class:`IndexUnavailable` if it cannot be."""
+        if self._index is None:
+            from retrieval.embedders import EmbedderError
+            from retrieval.index import PrecedentIndex
+            from retrieval.store import StoreError
+
+            try:
+                self._index = PrecedentIndex.from_settings(self.settings)
+            except (StoreError, EmbedderError) as exc:
+                raise IndexUnavailable(str(exc)) from None
+        return self._index
+
+    @property
+    def index_open(self) -> bool:
+        return self._index is not None
+
+    def precedents(self, owner: str | None = None) -> OwnedView:
+        """The index as ``owner`` sees it (everything, for the command line)."""
+        hidden = set() if owner is None else self.documents.hidden_from(owner)
+        return OwnedView(self.index, hidden)
+
+    def ingest(self, paths: Iterable[Path], prune: bool = False, progress: "Progress | None" = None) -> "IngestReport":
+        """Add or replace documents for everyone (the bundled corpus's shipped vectors are used where they fit)."""
+        from retrieval.index import bundle_path
+
+        index = self.index
+        index.import_vectors(bundle_path(BUNDLED_CORPUS, index.embedder.name))
+        return index.ingest(paths, prune=prune, progress=progress)
+
+    def missing_bundled_documents(self) -> list[str]:
+        bundled = {path.stem for path in BUNDLED_CORPUS.rglob("*.md") if path.name.lower() != "readme.md"}
+        return sorted(bundled - set(self.index.catalog()))
+
+    def ensure_bundled_corpus(self, progress: "Progress | None" = None, announce: Callable[[int], None] | None = None) -> "IngestReport | None":
+        """Ingest the bundled sample corpus if any of it is missing (a new user's first start)."""
+        missing = self.missing_bundled_documents()
+        if not missing:
+            return None
+        if announce is not None:
+            announce(len(missing))
+        return self.ingest([BUNDLED_CORPUS], progress=progress)
+
+    def catalog(self, owner: str | None = None) -> list[dict[str, Any]]:
+        """The documents ``owner`` may see, with their metadata, chunk counts and whether they were uploaded."""
+        owners = self.documents.owners()
+        return [
+            {**record.meta.model_dump(), "chunks": record.chunks, "path": record.path, "uploaded": doc_id in owners}
+            for doc_id, record in sorted(self.index.catalog().items())
+            if owner is None or owners.get(doc_id, owner) == owner
+        ]
+
+    def remove(self, doc_id: str) -> None:
+        """Remove a document for everyone (the command line); :class:`NotFound` if there is none."""
+        if not self.index.remove(doc_id):
+            raise NotFound(f"先例库中没有文档 {doc_id}", "doc_id")
+        self.documents.release(doc_id)
+
+    def search(self, query: str, k: int = 5, filters: SearchFilters | None = None, mode: str = "hybrid", owner: str | None = None) -> list[Hit]:
+        if mode not in SEARCH_MODES:
+            raise InvalidInput(f"检索方式应为 {'、'.join(SEARCH_MODES)}", "mode")
+        return self.precedents(owner).search(query, k=k, filters=filters, mode=mode)
+
+    def passage(self, doc_id: str, ordinal: int, owner: str | None = None) -> Hit:
+        if not DOC_ID.match(doc_id):
+            raise InvalidInput("文档编号含非法字符", "doc_id")
+        hit = self.precedents(owner).passage(doc_id, ordinal)
+        if hit is None:
+            raise NotFound(f"没有文档 {doc_id} 的第 {ordinal} 个片段")
+        return hit
+
+    # ── uploads ─────────────────────────────────────────────────────────────
+    def upload(self, owner: str, file_name: str, data: bytes, max_bytes: int) -> dict[str, Any]:
+        """Add a document only ``owner`` sees; refused if its id is another owner's or the library's."""
+        name = upload_name(file_name, max_bytes, data)
+        stem = Path(name).stem
+        if not DOC_ID.match(stem) or stem.startswith("."):
+            raise InvalidInput("文件名含非法字符", "file")
+        index = self.index
+        holder = self.documents.owner_of(stem)
+        if (holder is not None and holder != owner) or (holder is None and stem in index.catalog()):
+            raise Conflict(f"文档编号 {stem} 已被占用，请改名后上传", "file")
+        target = self.documents.save(owner, name, data)
+        report = index.ingest([target])
+        if report.failed:
+            target.unlink(missing_ok=True)
+            raise UnreadableDocument(report.failed[0][1], "file")
+        self.documents.claim(stem, owner)
+        record: DocumentRecord = index.catalog()[stem]
+        return {"doc_id": stem, "title": record.meta.title, "chunks": record.chunks, "status": "unchanged" if report.unchanged else "ingested"}
+
+    def delete_upload(self, owner: str, doc_id: str) -> None:
+        if not DOC_ID.match(doc_id):
+            raise InvalidInput("文档编号含非法字符", "doc_id")
+        if self.documents.owner_of(doc_id) != owner:
+            raise NotFound(f"没有可删除的文档 {doc_id}（只能删除自己上传的文档）")
+        self.index.remove(doc_id)
+        self.documents.release(doc_id)
+
+    # ── cases and scores ────────────────────────────────────────────────────
+    @staticmethod
+    def parse_case(data: Any, field: str = "case") -> Case:
+        """A case from data (an API body); :class:`InvalidCase` names the first fields at fault."""
+        try:
+            return case_from_data(data, field)
+        except CaseFileError as exc:
+            first = exc.problems[0]
+            message = "；".join(f"{p.field}: {p.message}" if p.field else p.message for p in exc.problems[:5])
+            raise InvalidCase(message, first.field or None) from None
+
+    @staticmethod
+    def sample_case() -> dict[str, Any]:
+        return case_to_data(load_case(SAMPLE_CASE))
+
+    @staticmethod
+    def score(case: Case) -> ScoreResult:
+        return score_case(case)
+
+    # ── drafts ──────────────────────────────────────────────────────────────
+    def draft(self, case: Case, section: str, backend: str = "template", owner: str | None = None, precedents: bool = True) -> Draft:
+        """Draft ``section``; :class:`InvalidInput` for an unknown section or back end or missing LLM settings."""
+        try:
+            return draft_case(case, section, backend=backend, index=self._source(owner, precedents), settings=self.settings)
+        except DraftingError as exc:
+            raise InvalidInput(str(exc), "section" if section not in SECTIONS else "backend") from None
+
+    def stream_draft(self, case: Case, section: str, backend: str = "template", owner: str | None = None, precedents: bool = True) -> Iterator[DraftEvent]:
+        if section not in SECTIONS:
+            raise InvalidInput(f"未知的章节 {section!r}（可用：{'、'.join(SECTIONS)}）", "section")
+        return stream_case(case, section, backend=backend, index=self._source(owner, precedents), settings=self.settings)
+
+    def _source(self, owner: str | None, precedents: bool) -> OwnedView | None:
+        if not precedents:
+            return None
+        view = self.precedents(owner)
+        return None if view.is_empty() else view
+
+    # ── checking reports ────────────────────────────────────────────────────
+    @staticmethod
+    def check_file(path: Path) -> "CheckReport":
+        from checker import CheckError, check_report
+
+        try:
+            return check_report(path)
+        except CheckError as exc:
+            raise UnreadableDocument(exc.reason, "file") from None
+
+    @staticmethod
+    def check_upload(file_name: str, data: bytes, max_bytes: int) -> "CheckReport":
+        import tempfile
+
+        from checker import CheckError, check_report
+
+        name = upload_name(file_name, max_bytes, data)
+        try:
+            with tempfile.TemporaryDirectory() as folder:
+                target = Path(folder) / f"report{Path(name).suffix.lower()}"
+                target.write_bytes(data)
+                result = check_report(target)
+        except CheckError as exc:
+            raise UnreadableDocument(exc.reason, "file") from None
+        return result.model_copy(update={"source": name})
+
+    @staticmethod
+    def check_text(text: str, name: str = "report.txt") -> "CheckReport":
+        from checker import CheckError, check_text
+
+        try:
+            return check_text(text, name)
+        except CheckError as exc:
+            raise UnreadableDocument(exc.reason, "text") from None
+
+    # ── chat ────────────────────────────────────────────────────────────────
+    def new_session(self, owner: str, case: dict[str, Any] | None, title: str | None = None) -> str:
+        if case is not None:
+            self.parse_case(case)
+        return self.sessions.create(owner, case, title)
+
+    def session(self, session_id: str, owner: str) -> dict[str, Any]:
+        """A session with its messages (each answer's citations, figures, guard and draft)."""
+        try:
+            meta = self.sessions.get(session_id, owner)
+            history = self.sessions.history(session_id, owner)
+        except SessionNotFound:
+            raise NotFound("会话不存在") from None
+        return {**meta, "messages": [{"id": m.id, "role": m.role, "content": m.content, **m.payload, "created": m.created} for m in history]}
+
+    def set_session_case(self, session_id: str, owner: str, case: dict[str, Any]) -> None:
+        self.parse_case(case)
+        try:
+            self.sessions.set_case(session_id, owner, case)
+        except SessionNotFound:
+            raise NotFound("会话不存在") from None
+
+    def chat(self, session_id: str, owner: str, message: str) -> tuple[int, int, ChatAnswer, dict[str, Any]]:
+        """Store the message, answer it from the session's case, store the answer: (user id, reply id, answer, payload)."""
+        try:
+            meta = self.sessions.get(session_id, owner)
+        except SessionNotFound:
+            raise NotFound("会话不存在") from None
+        case = self.parse_case(meta["case"]) if meta["case"] else None
+        user_id = self.sessions.add(session_id, owner, "user", message)
+        reply = answer(message, case, self._source(owner, True))
+        payload: dict[str, Any] = {
+            "intent": reply.intent,
+            "citations": [c.model_dump() for c in reply.citations],
+            "figures": [f.model_dump() for f in reply.figures],
+            "guard": reply.guard.model_dump() if reply.guard else None,
+        }
+        if reply.draft is not None:
+            payload["draft"] = reply.draft.model_dump(mode="json")
+        reply_id = self.sessions.add(session_id, owner, "assistant", reply.text, payload)
+        return user_id, reply_id, reply, payload
+
+
+def upload_name(file_name: str, max_bytes: int, data: bytes) -> str:
+    """An uploaded file's own name (no folders), refused if its type has no loader or it is too large."""
+    name = Path((file_name or "").replace("\\", "/")).name
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUPPORTED_EXTENSIONS:
+        raise UnsupportedType(f"不支持的文件类型 {suffix or '（无扩展名）'}（可用：{'、'.join(SUPPORTED_EXTENSIONS)}）", "file")
+    if len(data) > max_bytes:
+        raise TooLarge(f"文件超过上限 {max_bytes // (1024 * 1024)} MB", "file")
+    return name
