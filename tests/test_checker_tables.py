@@ -119,3 +119,24 @@ def test_the_products_own_drafts_pass_the_checker(case: object, tmp_path: object
     assert proc.returncode == 0, proc.stderr[-2000:]
     report = check_report(out)
     assert report.findings == [], [f.explanation for f in report.findings]
+
+
+# ── levels, upper bounds and ratio-scored leaves re-applied ──────────────────
+
+
+def test_injected_ratio_score_error_is_found() -> None:
+    text = (CORPUS / "r08_waiwang.md").read_text(encoding="utf-8")
+    report, line = inject(text, "| 10 | 9.52 | 满意度95.20%，按比例计分", "| 10 | 9.52 | 满意度96.20%，按比例计分", "r08.md")
+    (found,) = [f for f in report.errors if f.kind == "rule" and "按比例得分" in f.explanation]
+    assert (str(found.stated), str(found.recomputed), found.places[0].line) == ("9.52", "9.62", line)
+
+
+def test_injected_level_and_upper_bound_errors_are_found() -> None:
+    text = seed_path("003").read_text(encoding="utf-8")
+    report, line = inject(text, "资金使用合规性\t合规\t3\t好\t3", "资金使用合规性\t合规\t3\t较好\t3", "003.txt")
+    (level,) = [f for f in report.findings if f.kind == "rule" and "较好" in f.explanation]
+    assert (level.severity, str(level.recomputed), level.places[0].line) == ("warning", "2.40", line)  # 3 × 80 %
+    report, line = inject(text, "资金节约率\t15%及其以下\t1\t=1%\t1", "资金节约率\t15%及其以下\t1\t=18%\t1", "003.txt")
+    assert [f for f in report.findings if f.kind == "rule" and "超过上限" in f.explanation and f.places[0].line == line]
+    report, line = inject(text, "资金节约率\t15%及其以下\t1\t=1%\t1", "资金节约率\t15%及其以下\t1\t=1%\t0.5", "003.txt")
+    assert [f for f in report.findings if f.kind == "rule" and "上限之内" in f.explanation and f.places[0].line == line]

@@ -21,6 +21,7 @@ from checker.checks import (  # noqa: F401  (declaration)
     repeated,
     rules,
     sums,
+    targets,
 )
 from checker.checks.base import BUILTIN_REPORT_CHECKS, REPORT_CHECKS, ReportCheck, finding, ordered_checks, report_check
 from core.plugins import hookimpl
