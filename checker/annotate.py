@@ -286,6 +286,7 @@ class _Annotator:
         self.doc = doc
         self.rendered = rendered
         self.revisions = _Revisions()
+        self.corrections: list[tuple[list[Run], str]] = []  # applied after every comment is placed
         self.lines = [(doc.line_of(segment.pos(0)), segment) for segment in doc.segments]
         self._units: list[_Unit] | None = None
         self._rows: list[tuple[list[str], list[_Unit]]] | None = None
@@ -339,7 +340,7 @@ class _Annotator:
         return []
 
     # -- anchoring --
-    def anchor(self, place: Place, stated: Decimal | None) -> tuple[list[Run], ParsedNumber | None, _Unit] | None:
+    def anchor(self, place: Place, stated: Decimal | None, word: str | None = None) -> tuple[list[Run], ParsedNumber | None, _Unit] | None:
         segment = self.segment_of(place)
         if segment is None:
             return None
@@ -355,8 +356,16 @@ class _Annotator:
                     runs = _isolate(unit.paragraph, number.start, number.end)
                     if runs:
                         return runs, number, unit
-        unit = next((u for u in units if u.text.strip()), units[0])
         quote = place.quote.rstrip("…")
+        if word:  # a grade: the word itself, in its quotes (评价等级为“良”)
+            for unit in units:
+                near = max(unit.text.find(quote[:10]), 0)
+                at = unit.text.find(f"“{word}”", near)
+                if at >= 0:
+                    runs = _isolate(unit.paragraph, at + 1, at + 1 + len(word))
+                    if runs:
+                        return runs, None, unit
+        unit = next((u for u in units if u.text.strip()), units[0])
         start = unit.text.find(quote[:10]) if segment.kind != "table_row" else -1
         start, end = (start, start + len(quote)) if start >= 0 else (0, len(unit.text))
         runs = _isolate(unit.paragraph, start, min(end, len(unit.text)))
@@ -368,7 +377,8 @@ class _Annotator:
             placed = False
             for i, place in enumerate(finding.places):
                 stated = _as_decimal(finding.stated) if i == 0 else None
-                anchored = self.anchor(place, stated if i == 0 else _as_decimal(finding.recomputed) or _as_decimal(finding.stated))
+                word = finding.stated if i == 0 and finding.kind == "grade" and isinstance(finding.stated, str) else None
+                anchored = self.anchor(place, stated if i == 0 else _as_decimal(finding.recomputed) or _as_decimal(finding.stated), word)
                 if anchored is None:
                     continue
                 runs, figure, _ = anchored
@@ -380,6 +390,10 @@ class _Annotator:
             if not placed:
                 unplaced.append(finding)
         self._summary(report, unplaced)
+        # Tracked changes last: moving runs into w:del earlier would shift the text later comments are placed by.
+        for runs, text in self.corrections:
+            if all(run._r.getparent() is not None and run._r.getparent().tag == qn("w:p") for run in runs):
+                self.revisions.replace(runs, text)
 
     def _correct(self, finding: Finding, runs: list[Run], figure: ParsedNumber | None) -> None:
         if finding.kind not in MECHANICAL_KINDS or finding.explanation.startswith(_NOT_MECHANICAL):
@@ -387,9 +401,9 @@ class _Annotator:
         recomputed = finding.recomputed
         if isinstance(recomputed, Decimal) and figure is not None:
             value = recomputed if figure.value == finding.stated else recomputed / figure.scale
-            self.revisions.replace(runs, _number_text(value, figure))
+            self.corrections.append((runs, _number_text(value, figure)))
         elif isinstance(recomputed, str) and isinstance(finding.stated, str) and "".join(r.text for r in runs) == finding.stated:
-            self.revisions.replace(runs, recomputed)
+            self.corrections.append((runs, recomputed))
 
     def _summary(self, report: CheckReport, unplaced: list[Finding]) -> None:
         first = next((p for p in _iter_paragraphs(self.word) if _paragraph_text(p).strip()), None)

@@ -160,3 +160,11 @@ def test_what_the_api_route_calls(tmp_path: Path) -> None:
     assert annotated_filename("C:\\报告\\评价报告.pdf") == "评价报告_审核稿.docx"
     text = (ROOT / "corpus" / "reports" / "r02_dengbao.md").read_text(encoding="utf-8")  # a JSON {"text", "name"} body
     assert len(comments(annotate_report(text.encode("utf-8"), "r02.md"))) == 1  # clean: the summary comment only
+
+
+def test_a_wrong_grade_is_corrected_as_a_tracked_change() -> None:
+    text = (ROOT / "corpus" / "reports" / "r02_dengbao.md").read_text(encoding="utf-8").replace("评价等级为“中”", "评价等级为“良”")
+    data = annotate_report(text.encode("utf-8"), "r02.md")
+    assert any(anchor == "良中" and "等级" in note for anchor, note in comments(data))
+    xml = document_xml(data)
+    assert ">良</w:delText>" in xml and '<w:t xml:space="preserve">中</w:t></w:r></w:ins>' in xml
