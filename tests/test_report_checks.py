@@ -79,3 +79,33 @@ def test_check_bytes_reads_a_docx_upload(tmp_path: Any) -> None:
     path = tmp_path / "upload.docx"
     document.save(path)
     assert check_bytes(path.read_bytes(), "C:\\用户\\upload.docx") == check_report(path)
+
+
+class _Declared:
+    """The facts with only the fields a check declares (its helpers need the fields they read)."""
+
+    _HELPERS = {"weight_of": "sums", "score_of": "sums", "root_for": "tree"}
+
+    def __init__(self, facts: ReportFacts, reads: tuple[str, ...]) -> None:
+        self._facts, self._reads = facts, set(reads)
+
+    def __getattr__(self, name: str) -> Any:
+        needed = self._HELPERS.get(name, name)
+        if needed not in self._reads:
+            raise AssertionError(f"reads undeclared fact {name!r}")
+        return getattr(self._facts, name)
+
+
+@pytest.mark.parametrize("number", ["000", "001", "002", "003", "004"])
+def test_every_builtin_check_reads_only_what_it_declares(number: str) -> None:
+    facts = analyse(load_report(seed_path(number)))
+    for check in REPORT_CHECKS.values():
+        if REPORT_CHECKS.owner(check.name) != "checker.checks":
+            continue
+        assert check.reads, check.name
+        assert list(check.run(_Declared(facts, check.reads))) == list(check.run(facts))  # type: ignore[arg-type]
+
+
+def test_an_unknown_declared_input_is_an_error() -> None:
+    with pytest.raises(ValueError, match="未知的输入"):
+        ReportCheck("bad", "坏", toy_check, reads=("no_such_fact",))

@@ -54,7 +54,7 @@ def _what(amount: Amount, group: list[Amount]) -> str:
     return f"“{subject}”的{KIND_NAMES[amount.kind]}" if subject else f"{year}{KIND_NAMES[amount.kind]}"
 
 
-@report_check("amounts", title="合同、支付、下拨及子项目金额前后一致", order=15)
+@report_check("amounts", title="合同、支付、下拨及子项目金额前后一致", reads=("amounts",), order=130)
 def check_amounts(facts: ReportFacts) -> Iterator[Finding]:
     for group in _groups(facts.amounts):
         distinct: dict[Decimal, Amount] = {}

@@ -65,7 +65,7 @@ def _identity(clause: str, by_label: dict[str, list[Figure]], rule_place: Place)
                           first_value, value)
 
 
-@report_check("identities", title="资金勾稽关系", order=110)
+@report_check("identities", title="资金勾稽关系", reads=("doc",), order=110)
 def check_identities(facts: ReportFacts) -> Iterator[Finding]:
     doc = facts.doc
     figures = read_figure_rows(doc)
@@ -99,7 +99,7 @@ def check_identities(facts: ReportFacts) -> Iterator[Finding]:
                                   number.base_value, expected)
 
 
-@report_check("balances", title="结余 = 资金 − 支出", order=120)
+@report_check("balances", title="结余 = 资金 − 支出", reads=("doc",), order=120)
 def check_balances(facts: ReportFacts) -> Iterator[Finding]:
     doc = facts.doc
     project = doc.doc.meta.project

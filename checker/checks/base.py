@@ -16,7 +16,7 @@ check takes one declaration and no edit elsewhere::
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import ROUND_DOWN, Decimal
 
 from checker.facts import ReportFacts
@@ -26,6 +26,9 @@ from scoring.numbers import fmt_short, quantize
 from scoring.results import Severity
 
 RunCheck = Callable[[ReportFacts], Iterable[Finding]]
+
+#: The names a check may declare in ``reads``.
+FACT_FIELDS = frozenset(field.name for field in fields(ReportFacts))
 
 #: Checks without an explicit ``order`` run after the built-ins, in registration order.
 DEFAULT_ORDER = 1000
@@ -37,12 +40,20 @@ class ReportCheck:
 
     ``order`` places its findings among those of other checks with the same
     severity and line (the final list is sorted by severity, then line).
+    ``reads`` declares the :class:`ReportFacts` fields ``run`` reads (the
+    tests run each built-in on facts that expose only those).
     """
 
     name: str
     title: str
     run: RunCheck
     order: int = DEFAULT_ORDER
+    reads: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.reads) - FACT_FIELDS)
+        if unknown:
+            raise ValueError(f"报告核对项“{self.name}”声明了未知的输入：{'、'.join(unknown)}（可用：{'、'.join(sorted(FACT_FIELDS))}）")
 
 
 #: The built-in checks, declared by :func:`report_check` in the family modules.
@@ -52,11 +63,11 @@ BUILTIN_REPORT_CHECKS: list[ReportCheck] = []
 REPORT_CHECKS: Registry[ReportCheck] = Registry("register_report_checks", "报告核对项", builtins=("checker.checks",))
 
 
-def report_check(name: str, *, title: str, order: int = DEFAULT_ORDER) -> Callable[[RunCheck], RunCheck]:
-    """Declare the decorated function as the built-in report check ``name``."""
+def report_check(name: str, *, title: str, reads: tuple[str, ...], order: int = DEFAULT_ORDER) -> Callable[[RunCheck], RunCheck]:
+    """Declare the decorated function as the built-in report check ``name`` reading the facts ``reads``."""
 
     def decorator(run: RunCheck) -> RunCheck:
-        BUILTIN_REPORT_CHECKS.append(ReportCheck(name=name, title=title, run=run, order=order))
+        BUILTIN_REPORT_CHECKS.append(ReportCheck(name=name, title=title, run=run, order=order, reads=reads))
         return run
 
     return decorator

@@ -15,7 +15,7 @@ def _count_at(scope: list[Node], level: int) -> int:
     return sum(1 for root in scope for node in root.walk() if node.level == level)
 
 
-@report_check("counts", title="指标个数", order=70)
+@report_check("counts", title="指标个数", reads=("doc", "tree", "categories"), order=70)
 def check_counts(facts: ReportFacts) -> Iterator[Finding]:
     tree = facts.tree
     depth = max((node.level for node in tree.walk()), default=0)

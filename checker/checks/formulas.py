@@ -12,7 +12,7 @@ from scoring.numbers import HUNDRED, fmt_short
 from scoring.results import Severity
 
 
-@report_check("formulas", title="正文算式", order=90)
+@report_check("formulas", title="正文算式", reads=("formulas",), order=90)
 def check_formulas(facts: ReportFacts) -> Iterator[Finding]:
     for formula in facts.formulas:
         a, b, c = formula.a, formula.b, formula.c

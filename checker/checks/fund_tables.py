@@ -143,7 +143,7 @@ def _text_totals(facts: ReportFacts, table: FundTable) -> Iterator[Finding]:
                       number.base_value, summed)
 
 
-@report_check("fund_tables", title="资金明细表逐行与合计", order=125)
+@report_check("fund_tables", title="资金明细表逐行与合计", reads=("doc", "fund_tables"), order=125)
 def check_fund_tables(facts: ReportFacts) -> Iterator[Finding]:
     for table in facts.fund_tables:
         yield from _row_checks(table)

@@ -11,7 +11,7 @@ from checker.statements import GradeStatement
 from scoring.grades import grade_for
 
 
-@report_check("grade", title="评价等级", order=50)
+@report_check("grade", title="评价等级", reads=("grades", "grading", "bands", "band_place", "text_totals", "tree", "stated_grade", "stated_total", "full_score", "recomputed_grade", "recomputed_total"), order=50)
 def check_grade(facts: ReportFacts) -> Iterator[Finding]:
     grades = facts.grades
     distinct: dict[str, GradeStatement] = {}

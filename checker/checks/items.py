@@ -10,7 +10,7 @@ from checker.findings import Finding
 from checker.statements import read_item
 
 
-@report_check("items", title="扣分表述与评分表", order=60)
+@report_check("items", title="扣分表述与评分表", reads=("items", "tables"), order=60)
 def check_items(facts: ReportFacts) -> Iterator[Finding]:
     for item, leaf in facts.items:
         weight = leaf.weight

@@ -14,7 +14,7 @@ from scoring.results import Severity
 ZERO = Decimal(0)
 
 
-@report_check("rates", title="得分率", order=40)
+@report_check("rates", title="得分率", reads=("tables", "categories"), order=40)
 def check_rates(facts: ReportFacts) -> Iterator[Finding]:
     checked: set[tuple[int, Decimal]] = set()
     rows: list[tuple[Decimal | None, Decimal | None, Decimal | None, Place, str]] = []

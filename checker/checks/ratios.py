@@ -43,7 +43,7 @@ def _labelled(text: str, words: tuple[str, ...]) -> list[ParsedNumber]:
     return found
 
 
-@report_check("ratios", title="正文比率", order=100)
+@report_check("ratios", title="正文比率", reads=("doc", "formulas", "fund_mentions"), order=100)
 def check_ratios(facts: ReportFacts) -> Iterator[Finding]:
     formula_lines = {(f.place.line, f.quote) for f in facts.formulas}
     for ratio in find_ratios(facts.doc):

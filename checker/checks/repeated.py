@@ -15,7 +15,7 @@ from checker.tree import Value
 _FUND_NAMES = {"budget": "预算", "received": "实际到位资金", "spent": "实际支出"}
 
 
-@report_check("mentions", title="同一资金或数量前后一致", order=10)
+@report_check("mentions", title="同一资金或数量前后一致", reads=("fund_mentions", "count_mentions"), order=10)
 def check_mentions(facts: ReportFacts) -> Iterator[Finding]:
     for mentions, fund in ((facts.fund_mentions, True), (facts.count_mentions, False)):
         dates: dict[str, set[tuple[int, ...]]] = defaultdict(set)
@@ -50,7 +50,7 @@ def _distinct(values: list[Value]) -> dict[Decimal, Value]:
     return distinct
 
 
-@report_check("repeated_nodes", title="同一指标的分值、得分前后一致", order=20)
+@report_check("repeated_nodes", title="同一指标的分值、得分前后一致", reads=("tree",), order=20)
 def check_repeated_nodes(facts: ReportFacts) -> Iterator[Finding]:
     for node in facts.tree.walk():
         for values, label in ((node.weights, "分值"), (node.scores, "得分")):

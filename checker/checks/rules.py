@@ -13,7 +13,7 @@ from checker.findings import Finding
 ZERO = Decimal(0)
 
 
-@report_check("target_rules", title="按报告自身的目标值评分规则", order=80)
+@report_check("target_rules", title="按报告自身的目标值评分规则", reads=("doc", "tree"), order=80)
 def check_target_rules(facts: ReportFacts) -> Iterator[Finding]:
     for rule in report_rules.find_target_rules(facts.doc):
         root = facts.tree.root(rule.category)
@@ -33,7 +33,7 @@ def check_target_rules(facts: ReportFacts) -> Iterator[Finding]:
                               leaf.score, q(expected))
 
 
-@report_check("per_finding_rules", title="按报告自身的每例扣分规则", order=81)
+@report_check("per_finding_rules", title="按报告自身的每例扣分规则", reads=("tree",), order=81)
 def check_per_finding_rules(facts: ReportFacts) -> Iterator[Finding]:
     for leaf in facts.tree.leaves():
         row = leaf.row

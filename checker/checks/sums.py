@@ -10,7 +10,7 @@ from checker.findings import Finding
 from scoring.results import Severity
 
 
-@report_check("sums", title="上下级分值、得分合计", order=30)
+@report_check("sums", title="上下级分值、得分合计", reads=("tree", "sums", "full", "text_full", "text_totals", "recomputed_total"), order=30)
 def check_sums(facts: ReportFacts) -> Iterator[Finding]:
     tree = facts.tree
     for node in tree.walk():

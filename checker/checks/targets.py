@@ -36,7 +36,7 @@ def _rates(text: str) -> list[tuple[Decimal, str]]:
     return [(n.value, label_before(text, n.start)) for n in quantities(text) if is_percent(n)]
 
 
-@report_check("ratio_scores", title="按比例得分的指标：得分 = 分值 × 比率", order=82)
+@report_check("ratio_scores", title="按比例得分的指标：得分 = 分值 × 比率", reads=("tree",), order=82)
 def check_ratio_scores(facts: ReportFacts) -> Iterator[Finding]:
     for leaf in facts.tree.leaves():
         row = leaf.row
@@ -70,7 +70,7 @@ def _scale(facts: ReportFacts, text: str) -> tuple[dict[str, Decimal], bool]:
     return dict(DEFAULT_SCALE), False
 
 
-@report_check("levels", title="定性分级（好/较好/一般/较差/差）", order=83)
+@report_check("levels", title="定性分级（好/较好/一般/较差/差）", reads=("doc", "tree"), order=83)
 def check_levels(facts: ReportFacts) -> Iterator[Finding]:
     for leaf in facts.tree.leaves():
         row = leaf.row
@@ -103,7 +103,7 @@ def _actual(cell: str) -> Decimal | None:
     return numbers[0].value if len(numbers) == 1 and not _UPPER.search(cell) else None
 
 
-@report_check("upper_bounds", title="上限型目标（X及以下）", order=84)
+@report_check("upper_bounds", title="上限型目标（X及以下）", reads=("tree",), order=84)
 def check_upper_bounds(facts: ReportFacts) -> Iterator[Finding]:
     for leaf in facts.tree.leaves():
         row = leaf.row
