@@ -8,7 +8,8 @@ from assistant.draft_input import DraftInput
 from assistant.drafters import DRAFTERS, Drafter, DraftEvent
 from assistant.models import Draft
 from assistant.precedents import SearchesPrecedents
-from assistant.sections import SECTIONS
+from assistant.sections import SECTIONS, problems_section
+from assistant.verify import verify
 from core.settings import Settings, load_settings
 from scoring import Case, score_case
 
@@ -44,3 +45,18 @@ def stream_case(case: Case, section: str, backend: str = "template", index: Sear
     """The same, as events: text deltas while it is written, notices, then the checked draft."""
     data = _input(case, section, index)
     yield from make_drafter(backend, settings).stream(data, section)
+
+
+def draft_problem(case: Case, number: int, index: SearchesPrecedents | None = None) -> tuple[Draft | None, int]:
+    """Problem ``number`` (1-based) of the problems section with every finding listed, checked by the guard;
+    ``(None, count)`` when the case has fewer problems. Returns the draft and how many problems there are."""
+    data = _input(case, "problems", index)
+    if not 1 <= number <= len(data.problems):
+        return None, len(data.problems)
+    section = problems_section(data, detailed=frozenset({number - 1}))
+    headings = [i for i, p in enumerate(section.paragraphs) if p.style == "heading"]  # keep that one problem
+    start = headings[number - 1]
+    end = headings[number] if number < len(headings) else len(section.paragraphs)
+    section = section.model_copy(update={"paragraphs": section.paragraphs[start:end]})
+    draft = Draft(project=case.project.name, section="problems", backend="template", sections=[section])
+    return verify(draft, data), len(data.problems)

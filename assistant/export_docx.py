@@ -148,7 +148,7 @@ def export_markdown(draft: Draft) -> str:
         paragraph.sentences = [paragraph.sentences[0].model_copy(update={"text": text, "figures": []})]
     out = marked.markdown()
 
-    citations = _distinct_citations(draft)
+    citations = draft.citations()
     if citations:
         lines = ["## 引用", ""]
         lines.extend(f"{number}. {_citation_text(ref)}" for number, ref in enumerate(citations, 1))
@@ -253,20 +253,6 @@ def _report_title(draft: Draft) -> str:
 
 def _citation_text(ref: SourceRef) -> str:
     return f"{ref.display}（{ref.source}）" if ref.source else ref.display
-
-
-def _distinct_citations(draft: Draft) -> list[SourceRef]:
-    seen: set[tuple[str, str]] = set()
-    out: list[SourceRef] = []
-    for section in draft.sections:
-        for paragraph in section.paragraphs:
-            for sentence in paragraph.sentences:
-                for ref in sentence.citations:
-                    key = (ref.source, ref.display)
-                    if key not in seen:
-                        seen.add(key)
-                        out.append(ref)
-    return out
 
 
 def _violation_comment(violation: Violation) -> str:

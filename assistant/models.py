@@ -89,12 +89,12 @@ class Draft(BaseModel):
 
     def citations(self) -> list[SourceRef]:
         """Every precedent the draft cites, once each, in order of first use."""
-        seen: dict[str, SourceRef] = {}
+        seen: dict[tuple[str, str], SourceRef] = {}
         for section in self.sections:
             for paragraph in section.paragraphs:
                 for sentence in paragraph.sentences:
                     for ref in sentence.citations:
-                        seen.setdefault(ref.display, ref)
+                        seen.setdefault((ref.source, ref.display), ref)
         return list(seen.values())
 
     def figures(self) -> list[FigureRef]:

@@ -120,3 +120,18 @@ def test_draft_command_rejects_bad_requests(tmp_path: Path) -> None:
         proc = jixiao(*args)
         assert proc.returncode == 2, (args, proc.stderr)
         assert message in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_scoring_and_excel_commands_work_without_the_pdf_library(tmp_path: Path) -> None:
+    """Only reading a PDF needs pypdf: scoring a case and importing a workbook must not fail for want of it."""
+    blocked = "import sys; sys.modules['pypdf'] = None; from jixiao.cli import main; sys.argv = ['jixiao', *sys.argv[1:]]; main()"
+    workbook = tmp_path / "评分表.xlsx"
+    scored = subprocess.run([sys.executable, "-c", blocked, "score", str(SAMPLE), "--xlsx", str(workbook)], capture_output=True, text=True, timeout=120)
+    assert scored.returncode == 0, scored.stderr
+    imported = subprocess.run([sys.executable, "-c", blocked, "import-xlsx", str(workbook), "-o", str(tmp_path / "case.yaml")], capture_output=True, text=True, timeout=120)
+    assert imported.returncode == 0, imported.stderr
+    assert "末级指标" in imported.stdout
+    pdf = tmp_path / "报告.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n")
+    checked = subprocess.run([sys.executable, "-c", blocked, "check", str(pdf)], capture_output=True, text=True, timeout=120)
+    assert checked.returncode == 2 and "pip install pypdf" in checked.stderr and "Traceback" not in checked.stderr

@@ -9,7 +9,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from conftest import ROOT
-from assistant.chat import answer
 from assistant.drafters import DRAFTERS
 from assistant.draft_input import DraftInput
 from assistant.drafting import draft_case
@@ -62,9 +61,12 @@ def test_a_toy_section_is_one_declaration(risks: None, tmp_path: Any) -> None:
     titles = [section.title for section in report.sections]
     assert "八、风险提示" in titles and titles[-1] == "九、其他需要说明的问题"
     assert [spec.name for spec in outline()][-2:] == ["risks", "other"]
-    assert answer("帮我起草风险提示部分", SAMPLE).draft.section == "risks"  # type: ignore[union-attr]  # the chat's cues
-
     from api.app import create_app
+    from workspace import Workspace
+    from workspace.chat import answer
+
+    reply = answer("帮我起草风险提示部分", SAMPLE, Workspace(load_settings(home=tmp_path)))  # the chat's cues
+    assert reply.draft is not None and reply.draft.section == "risks"
 
     client = TestClient(create_app(load_settings(home=tmp_path)))
     response = client.post("/v1/drafts", json={"case": client.get("/v1/sample-case").json(), "section": "risks"})

@@ -19,9 +19,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.chat import ChatAnswer, answer
 from assistant.drafters import DraftEvent
-from assistant.drafting import DraftingError, draft_case, stream_case
+from assistant.drafting import DraftingError, draft_case, draft_problem, stream_case
 from assistant.models import Draft
 from assistant.sections import SECTIONS
 from core.settings import BUNDLED_CORPUS, SAMPLE_CASE, Settings
@@ -33,6 +32,7 @@ from scoring.results import ScoreResult
 from workspace.db import Database, open_database
 from workspace.documents import DocumentStore
 from workspace.errors import Conflict, IndexUnavailable, InvalidCase, InvalidInput, NotFound, TooLarge, UnreadableDocument, UnsupportedType
+from workspace.chat import ChatAnswer, answer
 from workspace.keys import KeyStore
 from workspace.sessions import SessionNotFound, SessionStore
 from workspace.views import OwnedView
@@ -204,6 +204,10 @@ class Workspace:
             raise InvalidInput(f"未知的章节 {section!r}（可用：{'、'.join(SECTIONS)}）", "section")
         return stream_case(case, section, backend=backend, index=self._source(owner, precedents), settings=self.settings)
 
+    def draft_problem(self, case: Case, number: int, owner: str | None = None) -> tuple[Draft | None, int]:
+        """One problem of the problems section with all its findings: (draft or None, number of problems)."""
+        return draft_problem(case, number, index=self._source(owner, True))
+
     def _source(self, owner: str | None, precedents: bool) -> OwnedView | None:
         if not precedents:
             return None
@@ -275,7 +279,7 @@ class Workspace:
             raise NotFound("会话不存在") from None
         case = self.parse_case(meta["case"]) if meta["case"] else None
         user_id = self.sessions.add(session_id, owner, "user", message)
-        reply = answer(message, case, self._source(owner, True))
+        reply = answer(message, case, self, owner)
         payload: dict[str, Any] = {
             "intent": reply.intent,
             "citations": [c.model_dump() for c in reply.citations],

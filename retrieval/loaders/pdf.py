@@ -13,8 +13,7 @@ import io
 import re
 from pathlib import Path
 
-from pypdf import PdfReader
-from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError, PdfStreamError
+from typing import TYPE_CHECKING, Any
 
 from retrieval.loaders.base import LoadError, TextBuilder, build_meta, register_loader
 from retrieval.models import LoadedDocument
@@ -57,9 +56,26 @@ def page_paragraphs(page_text: str) -> list[str]:
     return paragraphs
 
 
-def _reader(path: Path, data: bytes) -> PdfReader:
+if TYPE_CHECKING:
+    from pypdf import PdfReader
+
+
+def _pypdf(path: Path) -> Any:
+    """pypdf, imported when a PDF is read: nothing else (scoring, Excel import) may fail for want of it."""
     try:
-        reader = PdfReader(io.BytesIO(data))
+        import pypdf
+        import pypdf.errors
+    except ImportError:
+        raise LoadError(path, "读取 PDF 需要 pypdf 组件：请运行 python -m pip install pypdf") from None
+    return pypdf
+
+
+def _reader(path: Path, data: bytes) -> "PdfReader":
+    pypdf = _pypdf(path)
+    PdfReadError, PdfStreamError = pypdf.errors.PdfReadError, pypdf.errors.PdfStreamError
+    DependencyError = pypdf.errors.DependencyError
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data))
     except (PdfReadError, PdfStreamError, ValueError, KeyError, TypeError) as exc:
         raise LoadError(path, f"PDF 文件已损坏或格式不正确（{exc}）") from exc
     if reader.is_encrypted:
@@ -76,6 +92,8 @@ def _reader(path: Path, data: bytes) -> PdfReader:
 def load_pdf(path: Path, data: bytes) -> LoadedDocument:
     """Load a PDF's text layer, one block per paragraph, each with its page number."""
     reader = _reader(path, data)
+    errors = _pypdf(path).errors
+    PdfReadError, PdfStreamError, FileNotDecryptedError = errors.PdfReadError, errors.PdfStreamError, errors.FileNotDecryptedError
     builder = TextBuilder()
     try:
         pages = list(reader.pages)

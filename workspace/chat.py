@@ -1,27 +1,29 @@
 """The chat assistant's deterministic router: a request in Chinese → scoring, retrieval or drafting, with citations.
 
 No model is needed: intents are recognised by the cues below (data, not an
-if-chain) and every answer is built from the same functions as the CLI.
+if-chain) and every answer is built from the workspace's own operations — the
+same methods the CLI commands and the API routes call.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
-from assistant.draft_input import DraftInput
-from assistant.drafting import draft_case
 from assistant.models import Draft, FigureRef, GuardResult, SourceRef
-from assistant.precedents import SearchesPrecedents, source_ref
+from assistant.precedents import source_ref
 from assistant.render import cn_number
-from assistant.sections import problems_section, section_for_message
-from assistant.verify import verify
-from scoring import Case, score_case
+from assistant.sections import section_for_message
+from retrieval.search import SearchFilters
+from scoring import Case
 from scoring.funds import FUND_LABELS
 from scoring.numbers import fmt, fmt_short
+
+if TYPE_CHECKING:
+    from workspace.workspace import Workspace
 
 _CN = {cn_number(i): i for i in range(1, 21)}
 
@@ -52,18 +54,18 @@ def route(message: str) -> str:
     return "help"
 
 
-def answer(message: str, case: Case | None, index: SearchesPrecedents | None = None, history: list[dict[str, Any]] | None = None) -> ChatAnswer:
+def answer(message: str, case: Case | None, workspace: "Workspace", owner: str | None = None, history: list[dict[str, Any]] | None = None) -> ChatAnswer:
     """Route one user message and answer it from the case, the scores and the precedents."""
     intent = route(message)
     handler = HANDLERS[intent]
     if intent in ("revise", "check", "draft", "figure") and case is None:
         return ChatAnswer(intent=intent, text="本会话还没有案例。请先上传案例文件（YAML/JSON），或在网页左侧载入示例案例。")
-    return handler(message, case, index, history or [])
+    return handler(message, case, workspace, owner, history or [])
 
 
-def _draft(message: str, case: Case | None, index: SearchesPrecedents | None, history: list[dict[str, Any]]) -> ChatAnswer:
+def _draft(message: str, case: Case | None, workspace: "Workspace", owner: str | None, history: list[dict[str, Any]]) -> ChatAnswer:
     assert case is not None
-    draft = draft_case(case, section_for_message(message), index=index)
+    draft = workspace.draft(case, section_for_message(message), owner=owner)
     return _from_draft("draft", draft)
 
 
@@ -75,33 +77,22 @@ def _from_draft(intent: str, draft: Draft) -> ChatAnswer:
     return ChatAnswer(intent=intent, text=text, citations=citations, figures=figures, guard=draft.guard, draft=draft)
 
 
-def _revise(message: str, case: Case | None, index: SearchesPrecedents | None, history: list[dict[str, Any]]) -> ChatAnswer:
+def _revise(message: str, case: Case | None, workspace: "Workspace", owner: str | None, history: list[dict[str, Any]]) -> ChatAnswer:
     assert case is not None
     match = re.search(r"第([一二三四五六七八九十\d]+)", message)
     number = int(match.group(1)) if match and match.group(1).isdigit() else _CN.get(match.group(1) if match else "", 1)
-    data = DraftInput.build(case, score_case(case), index)
-    if not 1 <= number <= len(data.problems):
-        return ChatAnswer(intent="revise", text=f"本案例共归并出 {len(data.problems)} 个问题，没有第{number}个。")
-    section = problems_section(data, detailed=frozenset({number - 1}))
-    # keep the heading and paragraph of that one problem
-    headings = [i for i, p in enumerate(section.paragraphs) if p.style == "heading"]
-    start = headings[number - 1]
-    end = headings[number] if number < len(headings) else len(section.paragraphs)
-    section = section.model_copy(update={"paragraphs": section.paragraphs[start:end]})
-    draft = Draft(project=case.project.name, section="problems", backend="template", sections=[section])
-    revised = _from_draft("revise", verify(draft, data))
+    draft, count = workspace.draft_problem(case, number, owner=owner)
+    if draft is None:
+        return ChatAnswer(intent="revise", text=f"本案例共归并出 {count} 个问题，没有第{number}个。")
+    revised = _from_draft("revise", draft)
     revised.text = f"已把第{number}个问题展开为问题清单中的全部事例：\n\n" + revised.text
     return revised
 
 
-def _precedents(message: str, case: Case | None, index: SearchesPrecedents | None, history: list[dict[str, Any]]) -> ChatAnswer:
-    if index is None:
-        return ChatAnswer(intent="precedents", text="先例库不可用。")
-    from retrieval.search import SearchFilters
-
+def _precedents(message: str, case: Case | None, workspace: "Workspace", owner: str | None, history: list[dict[str, Any]]) -> ChatAnswer:
     topic = _FILLER.sub(" ", message).strip() or message
     kind = "suggestions" if "建议" in message else "problems"
-    hits = index.search(topic, k=3, filters=SearchFilters(kinds=[kind]))
+    hits = workspace.search(topic, k=3, filters=SearchFilters(kinds=[kind]), owner=owner)
     if not hits:
         return ChatAnswer(intent="precedents", text=f"没有找到与“{topic}”相关的以往表述。")
     lines = [f"以往报告中与“{topic}”相关的表述（{'建议' if kind == 'suggestions' else '存在问题'}部分）："]
@@ -110,9 +101,9 @@ def _precedents(message: str, case: Case | None, index: SearchesPrecedents | Non
     return ChatAnswer(intent="precedents", text="\n\n".join(lines), citations=[source_ref(hit) for hit in hits])
 
 
-def _figure(message: str, case: Case | None, index: SearchesPrecedents | None, history: list[dict[str, Any]]) -> ChatAnswer:
+def _figure(message: str, case: Case | None, workspace: "Workspace", owner: str | None, history: list[dict[str, Any]]) -> ChatAnswer:
     assert case is not None
-    result = score_case(case)
+    result = workspace.score(case)
     lines: list[str] = []
     figures: list[FigureRef] = []
 
@@ -141,9 +132,9 @@ def _figure(message: str, case: Case | None, index: SearchesPrecedents | None, h
     return ChatAnswer(intent="figure", text="\n".join(lines), figures=figures)
 
 
-def _check(message: str, case: Case | None, index: SearchesPrecedents | None, history: list[dict[str, Any]]) -> ChatAnswer:
+def _check(message: str, case: Case | None, workspace: "Workspace", owner: str | None, history: list[dict[str, Any]]) -> ChatAnswer:
     assert case is not None
-    result = score_case(case)
+    result = workspace.score(case)
     total = fmt(result.total)
     stated = case.stated.total if case.stated is not None else None
     lines = []
@@ -162,7 +153,7 @@ def _check(message: str, case: Case | None, index: SearchesPrecedents | None, hi
     return ChatAnswer(intent="check", text="\n".join(lines), figures=[FigureRef(text=total, start=0, end=0, key="total", audit=None)])
 
 
-def _help(message: str, case: Case | None, index: SearchesPrecedents | None, history: list[dict[str, Any]]) -> ChatAnswer:
+def _help(message: str, case: Case | None, workspace: "Workspace", owner: str | None, history: list[dict[str, Any]]) -> ChatAnswer:
     return ChatAnswer(
         intent="help",
         text=(
@@ -173,7 +164,9 @@ def _help(message: str, case: Case | None, index: SearchesPrecedents | None, his
     )
 
 
-HANDLERS: dict[str, Callable[[str, Case | None, SearchesPrecedents | None, list[dict[str, Any]]], ChatAnswer]] = {
+Handler = Callable[[str, Case | None, "Workspace", str | None, list[dict[str, Any]]], ChatAnswer]
+
+HANDLERS: dict[str, Handler] = {
     "draft": _draft,
     "revise": _revise,
     "precedents": _precedents,
