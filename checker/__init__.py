@@ -10,13 +10,14 @@ locate every place involved.
 from checker.case import CaseBuildError
 from checker.check import (
     case_of,
+    check_bytes,
     check_document,
     check_report,
     check_text,
     check_with_case,
     report_case,
 )
-from checker.document import CheckError, load_report, report_from_text
+from checker.document import CheckError, load_report, load_report_bytes, report_from_text
 from checker.findings import KINDS, CheckReport, Finding, IndicatorRow, Place
 
 __all__ = [
@@ -28,11 +29,13 @@ __all__ = [
     "IndicatorRow",
     "Place",
     "case_of",
+    "check_bytes",
     "check_document",
     "check_report",
     "check_text",
     "check_with_case",
     "load_report",
+    "load_report_bytes",
     "report_case",
     "report_from_text",
 ]

@@ -246,6 +246,47 @@ def build_case(
     )
 
 
+SCAFFOLD_SOURCE = "报告原文（报告无评分表，指标体系为全国共性指标体系框架）"
+
+
+def build_scaffold(
+    title: str,
+    *,
+    year: int | None = None,
+    region: str | None = None,
+    bands: list[tuple[str, Decimal]] | None = None,
+    funds: dict[str, Decimal] | None = None,
+    stated_total: Decimal | None = None,
+    stated_grade: str | None = None,
+    stated_full_score: Decimal | None = None,
+) -> Case:
+    """A case for a report without a scoring table: the national common framework, the report's figures as ``stated``."""
+    from scoring.framework import framework_indicators
+
+    grading = Grading(bands=[Band(name=name, min=low) for name, low in bands]) if bands else Grading()
+    known = {key: value for key, value in (funds or {}).items() if key in ("budget", "received", "spent")}
+    stated = Stated(
+        source=SCAFFOLD_SOURCE,
+        total=stated_total,
+        grade=stated_grade if stated_grade in {band.name for band in grading.bands} else None,
+        full_score=stated_full_score,
+        funds=known,
+    )
+    return Case(
+        project=Project(name=title or "未命名项目", year=year, region=region),
+        full_score=Decimal(100),
+        grading=grading,
+        funds=Funds.model_validate(known),
+        indicators=framework_indicators(),
+        stated=stated,
+    )
+
+
+def is_scaffold(case: Case) -> bool:
+    """True for a case built by :func:`build_scaffold`."""
+    return case.stated is not None and case.stated.source == SCAFFOLD_SOURCE
+
+
 def _path(node: Node) -> str:
     names = []
     current: Node | None = node

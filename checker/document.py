@@ -14,20 +14,14 @@ from pathlib import Path
 
 from checker.findings import Place
 from retrieval.chunking import (
-    _clean_with_offsets,
     chunk_document,
+    clean_with_offsets,
     numbered_heading_rank,
     render_row,
     row_cells,
 )
-from retrieval.loaders import LoadError, load_document
-from retrieval.loaders.base import build_meta
-from retrieval.loaders.text import (
-    MARKDOWN_EXTENSIONS,
-    decode_text,
-    split_front_matter,
-    text_blocks,
-)
+from retrieval.loaders import LoadError, load_bytes, load_document
+from retrieval.loaders.text import decode_text
 from retrieval.models import LoadedDocument
 
 QUOTE_CHARS = 90
@@ -91,7 +85,7 @@ class ReportDoc:
                 self.tables[-1].rows.append(segment)
                 previous_row = True
                 continue
-            text, offsets = _clean_with_offsets(block.text, block.start)
+            text, offsets = clean_with_offsets(block.text, block.start)
             if not text:
                 continue
             previous_row = False
@@ -128,6 +122,27 @@ def sentence_around(text: str, start: int, end: int) -> str:
     return text[left:right].strip()
 
 
+TEXT_EXTENSIONS = (".txt", ".text", ".md", ".markdown")
+
+
+def _line_base(path: Path, data: bytes, doc: LoadedDocument) -> int:
+    """The number of lines before the document's text in the file (a text file's YAML front matter)."""
+    if path.suffix.lower() not in TEXT_EXTENSIONS:
+        return 0
+    try:
+        raw = decode_text(path, data).replace("\r\n", "\n").replace("\r", "\n")
+    except LoadError:
+        return 0
+    if raw.endswith(doc.text) and len(raw) > len(doc.text):
+        return raw[: len(raw) - len(doc.text)].count("\n")
+    return 0
+
+
+def _upload_path(name: str, default: str = "report.txt") -> Path:
+    """A file name as a client sends it, without any directory part."""
+    return Path(Path(name.replace("\\", "/")).name or default)
+
+
 def load_report(path: str | Path) -> ReportDoc:
     """Read a report file (.docx, .pdf, .txt, .md); raise :class:`CheckError` with a Chinese reason."""
     path = Path(path)
@@ -135,32 +150,33 @@ def load_report(path: str | Path) -> ReportDoc:
         doc = load_document(path)
     except LoadError as exc:
         raise CheckError(f"无法读取 {path.name}：{exc.reason}") from None
-    line_base = 0
-    if path.suffix.lower() in (".txt", ".text", ".md", ".markdown"):
-        raw = decode_text(path, path.read_bytes()).replace("\r\n", "\n").replace("\r", "\n")
-        if raw.endswith(doc.text) and len(raw) > len(doc.text):
-            line_base = raw[: len(raw) - len(doc.text)].count("\n")
+    line_base = _line_base(path, path.read_bytes(), doc) if path.suffix.lower() in TEXT_EXTENSIONS else 0
     return ReportDoc(doc, line_base)
+
+
+def load_report_bytes(data: bytes, name: str) -> ReportDoc:
+    """Read an uploaded report: its bytes and its file name (the extension picks the loader)."""
+    path = _upload_path(name)
+    try:
+        doc = load_bytes(data, path)
+    except LoadError as exc:
+        raise CheckError(f"无法读取 {path.name}：{exc.reason}") from None
+    return ReportDoc(doc, _line_base(path, data, doc))
 
 
 def report_from_text(text: str, name: str = "report.txt") -> ReportDoc:
     """A report given as text (the API's JSON body); ``name``'s extension says whether it is Markdown."""
     if not text.strip():
         raise CheckError("报告正文为空")
-    path = Path(Path(name.replace("\\", "/")).name or "report.txt")
-    if not path.suffix:
+    path = _upload_path(name)
+    if path.suffix.lower() not in TEXT_EXTENSIONS:
         path = path.with_suffix(".txt")
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    markdown = path.suffix.lower() in MARKDOWN_EXTENSIONS
+    data = text.encode("utf-8")
     try:
-        front, body = split_front_matter(path, text, markdown)
+        doc = load_bytes(data, path)
     except LoadError as exc:
         raise CheckError(exc.reason) from None
-    blocks = text_blocks(body, markdown)
-    if not any(block.text.strip() for block in blocks):
-        raise CheckError("报告中没有可提取的文字内容")
-    doc = LoadedDocument(meta=build_meta(path, body, front), text=body, blocks=blocks)
-    return ReportDoc(doc, text[: len(text) - len(body)].count("\n"))
+    return ReportDoc(doc, _line_base(path, data, doc))
 
 
 _SPACES = re.compile(r"\s+")

@@ -34,7 +34,7 @@ class TargetRule:
 def find_target_rules(doc: ReportDoc) -> list[TargetRule]:
     """Category rules stated in the text (see the module docstring)."""
     rules: dict[str, TargetRule] = {}
-    aliases: list[tuple[str, str, object]] = []
+    aliases: list[tuple[str, str, Place]] = []
     for item in texts(doc):
         if "类" not in item.text or "满分" not in item.text and "同" not in item.text:
             continue
@@ -53,7 +53,7 @@ def find_target_rules(doc: ReportDoc) -> list[TargetRule]:
                     rules[categories[0]] = TargetRule(categories[0], spec, where, clause)
     for name, other, where in aliases:
         if other in rules:
-            rules[name] = TargetRule(name, rules[other].spec, where, rules[other].text)  # type: ignore[arg-type]
+            rules[name] = TargetRule(name, rules[other].spec, where, rules[other].text)
     return list(rules.values())
 
 

@@ -34,7 +34,7 @@ class Text:
     text: str
     base: int  # offset of ``text`` in ``segment.text``
 
-    def place(self, doc: ReportDoc, start: int, end: int | None = None):  # type: ignore[no-untyped-def]
+    def place(self, doc: ReportDoc, start: int, end: int | None = None) -> Place:
         if self.segment.kind == "table_row":
             return doc.place(self.segment)
         return doc.place(self.segment, self.base + start, self.base + (end if end is not None else start))
@@ -359,6 +359,8 @@ def find_formulas(doc: ReportDoc) -> list[Formula]:
                 kind = "times" if any(m in first for m in _TIMES) else "divide" if any(m in first for m in _DIVIDE) else None
                 if kind is None or any(mark in first for mark in _EQUALS):
                     continue
+                if re.search(r"[×xX*÷/+\-−＋－]\s*$", sentence[: a.start]):
+                    continue  # a tail of a longer expression (6 − 7 × 5% × 6 = 3.90): not a ``a × b = c`` of its own
                 quote = sentence[a.start: unit_end(sentence, c)]
                 found.append(Formula(kind, a, b, c, item.place(doc, start + a.start, start + c.end), quote))
     return found
@@ -467,7 +469,7 @@ def find_mentions(doc: ReportDoc) -> tuple[list[Mention], list[Mention]]:
                 noun = word_after(text, end)
                 words = re.sub(r"^(?:全年|年度|累计|共计|共|合计|其中|已|仅|新增)+", "", _LABEL_TAIL.sub("", label))
                 words = re.sub(r"(?:全年|累计|共计|共|合计|已|仅)+$", "", words)
-                if re.match(r"[一二三四]级", noun) or words.endswith(("设置", "下设", "包括", "涉及")):
+                if re.match(r"[一二三四]级", noun) or words.endswith(("设置", "下设", "包括", "涉及", "共列")) or "清单" in words:
                     continue
                 if len(re.findall(r"[\u4e00-\u9fff]", words)) >= 4 and not re.search(r"\d", words):
                     counts.append(Mention(f"{words}|{number.unit}|{noun}", number.value, when, doc.place(segment, number.start, number.end), words))

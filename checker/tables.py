@@ -244,8 +244,8 @@ def _read_row(doc: ReportDoc, table: ScoringTable, segment: Segment, state: dict
     names_in_row = by_column.get("names")
     if names_in_row is not None:  # shifted row: names fill the deepest levels
         levels = sorted(column.level for column in level_columns)
-        names = [name for name in names_in_row if name]
-        for level, cell in zip(levels[len(levels) - len(names):] if len(names) <= len(levels) else levels, names[-len(levels):]):
+        shifted = [name for name in names_in_row if name]
+        for level, cell in zip(levels[len(levels) - len(shifted):] if len(shifted) <= len(levels) else levels, shifted[-len(levels):]):
             given[level] = cell
     else:
         for column in level_columns:
@@ -379,8 +379,9 @@ def read_figure_rows(doc: ReportDoc) -> list[Figure]:
             if len(numeric) == len(filled) and labels:
                 place = doc.place(segment)
                 for i, cell in numeric:
-                    if i in labels:
-                        figures.append(Figure(labels[i], cell_value(cell), place))  # type: ignore[arg-type]
+                    value = cell_value(cell)
+                    if i in labels and value is not None:
+                        figures.append(Figure(labels[i], value, place))
                 labels = {}
                 continue
             if not numeric:

@@ -8,6 +8,7 @@ attached to the same node, so that differences between them can be reported.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -50,7 +51,7 @@ class Node:
     def child(self, name: str) -> Node | None:
         return next((node for node in self.children if same_name(node.name, name, node.level)), None)
 
-    def walk(self):  # type: ignore[no-untyped-def]
+    def walk(self) -> Iterator[Node]:
         yield self
         for child in self.children:
             yield from child.walk()
@@ -77,7 +78,7 @@ class Tree:
     full_scores: list[Value] = field(default_factory=list)  # stated full score (合计 row 分值, 总分100分, (80分))
     total_rates: list[Value] = field(default_factory=list)
 
-    def walk(self):  # type: ignore[no-untyped-def]
+    def walk(self) -> Iterator[Node]:
         for root in self.roots:
             yield from root.walk()
 
@@ -141,11 +142,11 @@ def build_tree(tables: list[ScoringTable]) -> Tree:
             continue
         matched: list[Node] = []
         for row in table.rows:
-            node = tree.find(row.path, table.top_level)
-            if node is None:
+            found = tree.find(row.path, table.top_level)
+            if found is None:
                 continue
-            matched.append(node)
-            _fill(node, row, "summary")
+            matched.append(found)
+            _fill(found, row, "summary")
         _summaries(tree, table, table.top_level, "summary", matched)
     return tree
 

@@ -27,6 +27,7 @@ def check(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON（键：indicators、findings、stated_total、recomputed_total…）")] = False,
     case: Annotated[Path | None, typer.Option("--case", help="同时由报告生成案例文件（.yaml / .json），供评价人补全后用 jixiao score 计分", show_default=False)] = None,
     strict: Annotated[bool, typer.Option("--strict", help="发现“错误”级问题时以退出码 1 结束（用于流水线）")] = False,
+    annotate: Annotated[Path | None, typer.Option("--annotate", help="写出审核用副本（.docx）：每条问题为原文处的批注，可机械更正的数字为修订", show_default=False)] = None,
 ) -> None:
     """核对一份评价报告：重建指标体系，重算分值、得分、得分率、等级、比率和资金勾稽关系，列出每一处前后不一致。
 
@@ -39,11 +40,18 @@ def check(
       jixiao check 评价报告.txt --json > 核对结果.json
 
       jixiao check 评价报告.md --case case.yaml
+
+      jixiao check 评价报告.docx --annotate 审核稿.docx
     """
     from checker import CheckError, check_with_case, load_report
+    from checker.annotate import annotate_file
+    from checker.case import is_scaffold
 
     if case is not None and case.suffix.lower() not in (".yaml", ".yml", ".json"):
         print("错误：--case 只支持 .yaml、.yml 或 .json 文件", file=sys.stderr)
+        raise typer.Exit(2)
+    if annotate is not None and annotate.suffix.lower() != ".docx":
+        print("错误：--annotate 只支持写出 .docx 文件", file=sys.stderr)
         raise typer.Exit(2)
     try:
         doc = load_report(report)
@@ -60,12 +68,26 @@ def check(
             print(f"错误：{reason}", file=sys.stderr)
             raise typer.Exit(2)
         write_atomic(case, dump_case(built, "json" if case.suffix.lower() == ".json" else "yaml"))
-        leaves = [rule for rule in _leaf_rules(built.indicators)]
-        read = sum(1 for rule in leaves if rule != "judgment")
-        errors.print(
-            f"已写入案例文件 {case}：{len(leaves)} 个末级指标中 {read} 个的评分规则取自报告原文，"
-            f"{len(leaves) - read} 个按“分值 − 得分”记为酌情扣分（judgment）；请核对后用 jixiao score 计分"
-        )
+        if is_scaffold(built):
+            errors.print(f"报告中没有评分表：已按全国共性指标体系框架写入案例骨架 {case}（报告所写总分、等级和资金记为 stated；分值和规则请按评价方案调整后用 jixiao score 计分）", markup=False)
+        else:
+            leaves = _leaf_rules(built.indicators)
+            read = sum(1 for rule in leaves if rule != "judgment")
+            errors.print(
+                f"已写入案例文件 {case}：{len(leaves)} 个末级指标中 {read} 个的评分规则取自报告原文，"
+                f"{len(leaves) - read} 个按“分值 − 得分”记为酌情扣分（judgment）；请核对后用 jixiao score 计分",
+                markup=False,
+            )
+    if annotate is not None:
+        try:
+            annotate_file(report, annotate, result)
+        except CheckError as exc:
+            print(f"错误：{exc.reason}", file=sys.stderr)
+            raise typer.Exit(2) from None
+        except OSError as exc:
+            print(f"错误：无法写入 {annotate}：{exc.strerror or exc}", file=sys.stderr)
+            raise typer.Exit(2) from None
+        errors.print(f"已写入审核用副本 {annotate}（{len(result.findings)} 条问题以批注标注）", markup=False)
     if strict and result.errors:
         raise typer.Exit(1)
 

@@ -173,7 +173,7 @@ def table_kind(cells: list[str]) -> SectionKind | None:
 # ---- cleaning ---------------------------------------------------------------
 
 
-def _clean_with_offsets(raw: str, base: int) -> tuple[str, list[int]]:
+def clean_with_offsets(raw: str, base: int) -> tuple[str, list[int]]:
     """``raw`` without debris, lines trimmed and blank/rule lines dropped, with each kept character's offset."""
     keep = [True] * len(raw)
     for start, end in debris_spans(raw):
@@ -200,9 +200,12 @@ def _clean_with_offsets(raw: str, base: int) -> tuple[str, list[int]]:
     return "".join(chars), offsets
 
 
+_clean_with_offsets = clean_with_offsets  # the former private name
+
+
 def clean_text(raw: str) -> str:
     """``raw`` without export debris, each line trimmed, blank and rule lines dropped."""
-    return _clean_with_offsets(raw, 0)[0]
+    return clean_with_offsets(raw, 0)[0]
 
 
 _MD_ROW = re.compile(r"^\s*\|")
@@ -408,7 +411,7 @@ class _Chunker:
         return self.packer.chunks
 
     def _text_block(self, block: Block) -> None:
-        text, offsets = _clean_with_offsets(block.text, block.start)
+        text, offsets = clean_with_offsets(block.text, block.start)
         if not text:
             return
         if not self.packer.chunks and compact(text) == self.title_key:

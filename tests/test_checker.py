@@ -226,8 +226,16 @@ def test_cli_case_output_loads_and_scores(tmp_path: Path) -> None:
     assert result.total == D("82.46") and result.grade == "良"
     assert len([node for node in result.nodes if node.is_leaf]) == 27
     assert [check for check in result.checks if check.severity == "error"] == []
-    proc = run(str(seed_path("002")), "--case", str(tmp_path / "none.yaml"))
-    assert proc.returncode == 2 and "评分表" in proc.stderr
+    # 002 has no scoring table: a scaffold from the national common framework, the report's figures as stated
+    scaffold = tmp_path / "scaffold.yaml"
+    proc = run(str(seed_path("002")), "--case", str(scaffold))
+    assert proc.returncode == 0 and "共性指标体系框架" in proc.stderr, proc.stderr
+    case = load_case(scaffold)
+    assert [indicator.name for indicator in case.indicators] == ["决策", "过程", "产出", "效益"]
+    assert case.stated is not None and case.stated.total == D("99.98")
+    assert case.funds.budget == D("921.47") and case.stated.funds["spent"] == D("919.94")
+    leaves = [node for node in score_case(case).nodes if node.is_leaf]
+    assert {"预算执行率", "资金到位率", "服务对象满意度"} <= {node.path.split("/")[-1] for node in leaves}
 
 
 def test_api_check_upload_and_text(tmp_path: Path) -> None:

@@ -98,11 +98,10 @@ def test_unreadable_becomes_judgment_and_says_so(text: str) -> None:
 
 def _seed_leaves(number: str) -> list[Any]:
     from checker import load_report
-    from checker.check import _Checker
+    from checker.facts import analyse
 
-    checker = _Checker(load_report(seed_path(number)))
-    checker.run()
-    return [leaf for leaf in checker.tree.leaves() if leaf.row is not None]
+    facts = analyse(load_report(seed_path(number)))
+    return [leaf for leaf in facts.tree.leaves() if leaf.row is not None]
 
 
 def test_seed_004_criteria_cells() -> None:

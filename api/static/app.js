@@ -588,6 +588,164 @@
     }
   }
 
+  // ── 报告核对 ─────────────────────────────────────────────────────────────
+  const review = { file: null, lines: null, result: null };
+
+  async function readText(file) {
+    // 文本报告在浏览器中解码以显示原文（UTF-8，否则按 GB18030）；.docx / .pdf 只显示各处引文
+    if (!/\.(txt|md|markdown)$/i.test(file.name)) return null;
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    let text;
+    try {
+      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    } catch (_) {
+      text = new TextDecoder("gb18030").decode(bytes);
+    }
+    return text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n").split("\n");
+  }
+
+  function figureText(value) {
+    return value === null || value === undefined ? "—" : String(value);
+  }
+
+  function renderReviewText(lines, places) {
+    const box = $("#review-text");
+    box.textContent = "";
+    const wanted = new Map(places.map((place) => [place.line, place.quote]));
+    if (!lines) {
+      // 没有原文（.docx / .pdf）：只列出所涉各处的引文
+      for (const place of places) {
+        box.appendChild(el("div", { class: "line hit", "data-line": place.line }, [
+          el("span", { class: "no", text: String(place.line) }),
+          el("span", { html: `<mark>${escapeHtml(place.quote)}</mark>` }),
+        ]));
+      }
+      box.hidden = places.length === 0;
+      return;
+    }
+    lines.forEach((line, i) => {
+      const number = i + 1;
+      const quote = wanted.get(number);
+      let html = escapeHtml(line);
+      if (quote) {
+        const key = quote.replace(/…$/, "").slice(0, 24);
+        const at = key ? line.indexOf(key) : -1;
+        html = at >= 0
+          ? escapeHtml(line.slice(0, at)) + "<mark>" + escapeHtml(line.slice(at, at + quote.replace(/…$/, "").length)) + "</mark>" + escapeHtml(line.slice(at + quote.replace(/…$/, "").length))
+          : `<mark>${escapeHtml(line)}</mark>`;
+      }
+      box.appendChild(el("div", { class: quote ? "line hit" : "line", "data-line": number }, [
+        el("span", { class: "no", text: String(number) }),
+        el("span", { html: html || "&nbsp;" }),
+      ]));
+    });
+    box.hidden = false;
+  }
+
+  function showFinding(finding, item) {
+    for (const node of document.querySelectorAll("#review-findings .check.selected")) node.classList.remove("selected");
+    item.classList.add("selected");
+    renderReviewText(review.lines, finding.places || []);
+    const first = (finding.places || [])[0];
+    const target = first && $(`#review-text .line[data-line="${first.line}"]`);
+    if (target) target.scrollIntoView({ block: "center" });
+  }
+
+  function renderReview(result) {
+    review.result = result;
+    const summary = $("#review-summary");
+    const counts = { error: 0, warning: 0, info: 0 };
+    for (const finding of result.findings) counts[finding.severity] = (counts[finding.severity] || 0) + 1;
+    const found = Object.entries(counts).filter(([, n]) => n).map(([key, n]) => `${SEVERITY_LABELS[key]} ${n} 条`).join("，");
+    summary.textContent = `${result.title}：总分报告写 ${figureText(result.stated_total)}，重算 ${figureText(result.recomputed_total)}；`
+      + `等级报告写 ${result.stated_grade || "—"}，重算 ${result.recomputed_grade || "—"}。${found ? "发现：" + found + "。" : "未发现前后不一致之处。"}`;
+    summary.hidden = false;
+    const list = $("#review-findings");
+    list.textContent = "";
+    result.findings.forEach((finding, i) => {
+      const first = (finding.places || [])[0];
+      const item = el("li", { class: `check ${finding.severity}`, tabindex: "0", "data-testid": "review-finding", role: "button" }, [
+        el("span", { class: "severity", text: SEVERITY_LABELS[finding.severity] || finding.severity }),
+        el("span", {}, [
+          el("span", { class: "location", text: `${i + 1}. ${first ? "第" + first.line + "行 " : ""}` }),
+          finding.explanation,
+          el("span", { class: "figures", text: `报告所写 ${figureText(finding.stated)} · 重算 ${figureText(finding.recomputed)}` }),
+        ]),
+      ]);
+      item.addEventListener("click", () => showFinding(finding, item));
+      item.addEventListener("keydown", (event) => {
+        if (event.key === "Enter" || event.key === " ") {
+          event.preventDefault();
+          showFinding(finding, item);
+        }
+      });
+      list.appendChild(item);
+    });
+    renderReviewText(review.lines, []);
+    $("#review-text").hidden = !review.lines;
+    $("#review-download").hidden = false;
+  }
+
+  async function postReport(file, query) {
+    const form = new FormData();
+    form.append("file", file, file.name);
+    let response;
+    try {
+      response = await fetch("/v1/check" + (query || ""), { method: "POST", headers: headers(), body: form });
+    } catch (err) {
+      throw new ApiError(0, "network", "无法连接服务：" + (err && err.message ? err.message : err));
+    }
+    if (!response.ok) throw await errorFrom(response);
+    return response;
+  }
+
+  async function checkUpload(file) {
+    if (!file) return;
+    clearError();
+    review.file = file;
+    $("#review-download").hidden = true;
+    $("#review-summary").hidden = false;
+    $("#review-summary").textContent = `正在核对 ${file.name}…`;
+    $("#review-findings").textContent = "";
+    try {
+      review.lines = await readText(file);
+      const response = await postReport(file);
+      renderReview(await response.json());
+    } catch (err) {
+      $("#review-summary").hidden = true;
+      report(err);
+    }
+  }
+
+  async function downloadReview(button) {
+    if (!review.file) return;
+    clearError();
+    const label = button.textContent;
+    button.disabled = true;
+    button.textContent = "正在生成审核稿…";
+    try {
+      const response = await postReport(review.file, "?annotate=docx");
+      const type = response.headers.get("content-type") || "";
+      if (!type.includes("officedocument") && !type.includes("octet-stream")) {
+        throw new ApiError(501, "not_available", "服务端暂未提供审核稿下载（POST /v1/check?annotate=docx）；可用命令行 jixiao check 报告 --annotate 审核稿.docx");
+      }
+      const blob = await response.blob();
+      const stem = review.file.name.replace(/\.[^.]+$/, "");
+      const name = filenameFrom(response.headers.get("content-disposition"), `${stem}_审核稿.docx`);
+      const url = URL.createObjectURL(blob);
+      const link = el("a", { href: url, download: name, hidden: true });
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60000);
+    } catch (err) {
+      report(err);
+    } finally {
+      button.disabled = false;
+      button.textContent = label;
+    }
+  }
+
   // ── 案例与评分 ───────────────────────────────────────────────────────────
   async function useCase(caseData, origin) {
     clearError();
@@ -814,6 +972,12 @@
       event.target.value = "";
     });
 
+    $("#review-file").addEventListener("change", (event) => {
+      checkUpload(event.target.files[0]);
+      event.target.value = "";
+    });
+    $("#review-download").addEventListener("click", (event) => downloadReview(event.currentTarget));
+
     $("#search-form").addEventListener("submit", (event) => {
       event.preventDefault();
       search();
@@ -832,5 +996,5 @@
   else init();
 
   // 供调试与测试
-  window.jixiao = { renderMarkdown, parseChunkId, filenameFrom };
+  window.jixiao = { renderMarkdown, parseChunkId, filenameFrom, renderReview };
 })();

@@ -1,0 +1,50 @@
+"""The 报告核对 panel end to end: upload a seed, see the findings, click one, see its place highlighted.
+
+Same set-up as tests/test_web.py (the real server, Debian's Chromium driven by Playwright).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import seed_path
+from test_web import CHROMIUM, CHROMIUM_ARGS
+from test_web import browser as browser  # noqa: F401  (fixture)
+from test_web import server as server  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture()
+def page(browser: object) -> Iterator[object]:  # noqa: F811
+    context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="zh-CN")  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def test_review_panel_lists_findings_and_highlights_the_place(server: str, page: object, tmp_path: Path) -> None:  # noqa: F811
+    from playwright.sync_api import expect
+
+    assert CHROMIUM.exists() and CHROMIUM_ARGS
+    expect.set_options(timeout=30_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))  # type: ignore[attr-defined]
+    page.goto(server + "/")  # type: ignore[attr-defined]
+    page.set_input_files("#review-file", str(seed_path("001")))  # type: ignore[attr-defined]
+    findings = page.locator("#review-findings .check")  # type: ignore[attr-defined]
+    expect(findings).to_have_count(2)
+    expect(page.locator("#review-summary")).to_contain_text("错误 2 条")  # type: ignore[attr-defined]
+    findings.nth(1).click()
+    hit = page.locator("#review-text .line.hit").first  # type: ignore[attr-defined]
+    expect(hit).to_be_visible()
+    expect(hit.locator("mark")).to_contain_text("1466.61")
+    expect(page.locator("#review-download")).to_be_visible()  # type: ignore[attr-defined]
+    page.locator(".panel.review").screenshot(path=str(tmp_path / "review.png"))  # type: ignore[attr-defined]
+    Path("/tmp/wt17_review.png").write_bytes((tmp_path / "review.png").read_bytes())
+    assert errors == []
