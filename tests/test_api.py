@@ -234,3 +234,27 @@ def test_oversized_body_is_413(client: TestClient) -> None:
 def test_openapi_lists_every_route(client: TestClient) -> None:
     paths = set(client.get("/openapi.json").json()["paths"])
     assert {"/v1/score", "/v1/precedents/search", "/v1/drafts", "/v1/drafts/export", "/v1/documents", "/v1/documents/{doc_id}", "/v1/sessions", "/v1/sessions/{session_id}", "/v1/sessions/{session_id}/messages"} <= paths
+
+
+def test_check_returns_the_reviewers_annotated_copy(tmp_path: Path) -> None:
+    """POST /v1/check?annotate=docx: the report with a Word comment per finding, for an upload and for JSON text."""
+    import io
+
+    import docx
+
+    from conftest import seed_path
+
+    client = TestClient(create_app(load_settings(home=tmp_path)))
+    text = seed_path("001").read_text(encoding="utf-8")
+    findings = client.post("/v1/check", files={"file": ("评价报告.txt", text.encode(), "text/plain")}).json()["findings"]
+    assert any("1468.25" in str(f["recomputed"]) for f in findings)  # 1961 − 492.75, the report says 1466.61
+    for response in (
+        client.post("/v1/check?annotate=docx", files={"file": ("评价报告.txt", text.encode(), "text/plain")}),
+        client.post("/v1/check?annotate=docx", json={"text": text, "name": "评价报告.txt"}),
+    ):
+        assert response.status_code == 200 and response.headers["content-type"].endswith("wordprocessingml.document")
+        assert "%E5%AE%A1%E6%A0%B8%E7%A8%BF.docx" in response.headers["content-disposition"]  # 评价报告_审核稿.docx
+        document = docx.Document(io.BytesIO(response.content))
+        comments = " ".join(comment.text for comment in document.comments)
+        assert len(document.comments) > len(findings) and "1468.25" in comments
+    assert client.post("/v1/check?annotate=docx", json={"text": "  "}).status_code == 422

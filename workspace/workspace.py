@@ -226,19 +226,26 @@ class Workspace:
 
     @staticmethod
     def check_upload(file_name: str, data: bytes, max_bytes: int) -> "CheckReport":
-        import tempfile
-
-        from checker import CheckError, check_report
+        """Check an uploaded report from its bytes (no temporary file)."""
+        from checker import CheckError, check_bytes
 
         name = upload_name(file_name, max_bytes, data)
         try:
-            with tempfile.TemporaryDirectory() as folder:
-                target = Path(folder) / f"report{Path(name).suffix.lower()}"
-                target.write_bytes(data)
-                result = check_report(target)
+            return check_bytes(data, name).model_copy(update={"source": name})
         except CheckError as exc:
             raise UnreadableDocument(exc.reason, "file") from None
-        return result.model_copy(update={"source": name})
+
+    @staticmethod
+    def annotate_upload(file_name: str, data: bytes, max_bytes: int) -> tuple[str, bytes]:
+        """The reviewer's copy of an uploaded report: (download name, .docx bytes with a comment per finding)."""
+        from checker import CheckError
+        from checker.annotate import annotate_report, annotated_filename
+
+        name = upload_name(file_name, max_bytes, data)
+        try:
+            return annotated_filename(name), annotate_report(data, name)
+        except CheckError as exc:
+            raise UnreadableDocument(exc.reason, "file") from None
 
     @staticmethod
     def check_text(text: str, name: str = "report.txt") -> "CheckReport":
@@ -248,6 +255,16 @@ class Workspace:
             return check_text(text, name)
         except CheckError as exc:
             raise UnreadableDocument(exc.reason, "text") from None
+
+    @classmethod
+    def annotate_text(cls, text: str, name: str = "report.txt") -> tuple[str, bytes]:
+        """The reviewer's copy of a report given as text (``name``'s extension: .md for Markdown)."""
+        if not text.strip():
+            raise UnreadableDocument("报告正文为空", "text")
+        suffix = Path(name).suffix.lower()
+        name = name if suffix in (".txt", ".text", ".md", ".markdown") else f"{Path(name).stem or 'report'}.txt"
+        data = text.encode("utf-8")
+        return cls.annotate_upload(name, data, len(data))
 
     # ── chat ────────────────────────────────────────────────────────────────
     def new_session(self, owner: str, case: dict[str, Any] | None, title: str | None = None) -> str:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Literal
+from urllib.parse import quote
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -11,16 +14,29 @@ from api.errors import ApiError
 router = APIRouter(tags=["checking"])
 
 
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
 @router.post("/v1/check")
-async def check_report(request: Request, workspace: WorkspaceDep, config: ConfigDep, who: Owner) -> Response:
-    """核对报告：multipart 上传文件（字段 file），或 JSON {"text": 报告正文, "name": 文件名（.md 按 Markdown 读）}。"""
+async def check_report(request: Request, workspace: WorkspaceDep, config: ConfigDep, who: Owner, annotate: Literal["docx"] | None = None) -> Response:
+    """核对报告：multipart 上传文件（字段 file），或 JSON {"text": 报告正文, "name": 文件名（.md 按 Markdown 读）}。
+
+    ``?annotate=docx`` 时返回审核稿：原报告（.txt/.md/.pdf 先转为 Word）上每条问题一个批注，机械更正为修订。"""
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
         name, data = await _uploaded_file(request, config.max_bytes)
+        if annotate is not None:
+            return _docx(*workspace.annotate_upload(name, data, config.max_bytes))
         result = workspace.check_upload(name, data, config.max_bytes)
     else:
         text, name = await _text_body(request)
+        if annotate is not None:
+            return _docx(*workspace.annotate_text(text, name))
         result = workspace.check_text(text, name)
     return Response(result.model_dump_json(), media_type="application/json")
+
+
+def _docx(download: str, content: bytes) -> Response:
+    return Response(content, media_type=DOCX, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(download)}"})
 
 
 async def _uploaded_file(request: Request, max_bytes: int) -> tuple[str, bytes]:
@@ -38,4 +54,4 @@ async def _text_body(request: Request) -> tuple[str, str]:
     if not isinstance(body, dict) or not isinstance(body.get("text"), str):
         raise ApiError(422, "invalid_request", "缺少报告正文 text", "text")
     name = body.get("name")
-    return str(body["text"]), name if isinstance(name, str) else "report.txt"
+    return str(body["text"]), name if isinstance(name, str) and name.strip() else "report.txt"
