@@ -11,6 +11,7 @@ so the ratio shows how cost grows with size. Aim: scoring under 100 ms.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -29,6 +30,10 @@ RULE_MAKERS = [
     lambda rng: {"type": "levels", "level": rng.choice(["好", "较好", "一般"])},
     lambda rng: {"type": "output_band", "target": 100, "actual": rng.randint(80, 140)},
     lambda rng: {"type": "result_target", "target": 50, "actual": rng.randint(40, 60)},
+    lambda rng: {"type": "tiered", "value": rng.randint(50, 100), "tiers": [{"min": 95, "percent": 100}, {"min": 80, "max": 95, "percent": 80}, {"max": 80, "percent": 0}]},
+    lambda rng: {"type": "composite", "base": {"type": "ratio", "rate": rng.randint(80, 100)}, "per": "0.25"},
+    lambda rng: {"type": "upper_bound", "limit": 15, "actual": rng.randint(0, 30), "per": "0.5"},
+    lambda rng: {"type": "lateness", "due": "2024-03-31", "actual": rng.choice(["2024-03-31", "2024-04-02", "2024-05-01"]), "per": "0.1"},
 ]
 
 
@@ -83,7 +88,9 @@ def main() -> None:
     small = Case.model_validate(generate(100, 500))
     baseline = timed(lambda: score_case(small), args.repeat * 4)
 
-    print(f"case: {args.leaves} leaves, {args.findings} findings, {len(result.nodes)} nodes, total {result.total}, {len(result.checks)} checks")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"case: {args.leaves} leaves ({len(RULE_MAKERS)} rule families), {args.findings} findings, {len(result.nodes)} nodes, total {result.total}, {len(result.checks)} checks")
+    print(f"machine: {os.cpu_count()} CPUs, load average {load:.2f} (times below are wall clock; a loaded machine inflates them)")
     print(f"validate (pydantic): min {min(validate):8.1f} ms   median {statistics.median(validate):8.1f} ms")
     print(f"score (engine):      min {min(score):8.1f} ms   median {statistics.median(score):8.1f} ms   (aim < 100 ms)")
     print(f"baseline 100 leaves: min {min(baseline):8.2f} ms   median {statistics.median(baseline):8.2f} ms")

@@ -652,6 +652,7 @@ def check_with_case(doc: ReportDoc) -> tuple[CheckReport, Case | None, str | Non
             full_score=report.full_score, bands=report.bands or None, funds=report.funds,
             stated_total=report.stated_total, stated_grade=report.stated_grade,
             stated_full_score=checker.tree.full_scores[0].value if checker.tree.full_scores else None,
+            doc=doc,
         )
     except CaseBuildError as exc:
         return report, None, str(exc)

@@ -15,8 +15,9 @@ from decimal import Decimal
 
 from checker.document import ReportDoc
 from checker.findings import Place
-from checker.statements import is_percent, quantities, sentences, texts
+from checker.statements import quantities, sentences, texts
 from scoring.numparse import find_numbers
+from scoring.ruletext import target_spec
 from scoring.rules import REGISTRY, RuleContext
 
 _CATEGORY = re.compile(r"[“\"]([\u4e00-\u9fff]{1,6})[”\"]类")
@@ -56,35 +57,9 @@ def find_target_rules(doc: ReportDoc) -> list[TargetRule]:
     return list(rules.values())
 
 
-def _percents(text: str) -> list[Decimal]:
-    return [n.value for n in quantities(text) if is_percent(n)]
-
-
 def _target_spec(clause: str) -> dict | None:
-    band: list[Decimal] = []
-    threshold: Decimal | None = None
-    below: Decimal | None = None
-    above: Decimal | None = None
-    for part in re.split(r"[，,]", clause):
-        percents = _percents(part)
-        if re.search(r"每(?:低于|降低|减少|少)", part) and percents:
-            below = percents[-1]
-        elif re.search(r"每(?:超过|超出|高于)", part) and percents:
-            above = percents[-1]
-        elif "满分" in part and len(percents) >= 2:
-            band = percents[:2]
-        elif "满分" in part and len(percents) == 1 and re.search(r"及以上|以上", part):
-            threshold = percents[0]
-    if below is None:
-        return None
-    if band:
-        spec = {"type": "output_band", "band_low": band[0], "band_high": band[1], "below_penalty": below}
-        if above is not None:
-            spec["above_penalty"] = above
-        return spec
-    if threshold is not None and threshold == 100:
-        return {"type": "result_target", "below_penalty": below}
-    return None
+    # The one rule-text parser reads the wording; the checker only finds where it is written.
+    return target_spec(clause)
 
 
 def target_value(cell: str | None) -> Decimal | None:

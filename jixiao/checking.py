@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from scoring import dump_case
+from scoring.models import Indicator
 from scoring.io import write_atomic
 
 if TYPE_CHECKING:  # the checker (and pypdf with it) is imported only when a report is checked
@@ -59,9 +60,21 @@ def check(
             print(f"错误：{reason}", file=sys.stderr)
             raise typer.Exit(2)
         write_atomic(case, dump_case(built, "json" if case.suffix.lower() == ".json" else "yaml"))
-        errors.print(f"已写入案例文件 {case}（末级指标按“分值 − 得分”记为酌情扣分，请按评分标准补全规则后用 jixiao score 计分）")
+        leaves = [rule for rule in _leaf_rules(built.indicators)]
+        read = sum(1 for rule in leaves if rule != "judgment")
+        errors.print(
+            f"已写入案例文件 {case}：{len(leaves)} 个末级指标中 {read} 个的评分规则取自报告原文，"
+            f"{len(leaves) - read} 个按“分值 − 得分”记为酌情扣分（judgment）；请核对后用 jixiao score 计分"
+        )
     if strict and result.errors:
         raise typer.Exit(1)
+
+
+def _leaf_rules(nodes: list[Indicator]) -> list[str]:
+    found: list[str] = []
+    for node in nodes:
+        found.extend(_leaf_rules(node.children) if node.children else [node.rule.type if node.rule is not None else "judgment"])
+    return found
 
 
 def print_report(result: "CheckReport") -> None:

@@ -116,25 +116,32 @@ def _leaves(nodes):  # type: ignore[no-untyped-def]
 
 @app.command()
 def rules(as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False) -> None:
-    """列出可用的评分规则类型及其参数（写案例文件时对照）。"""
+    """列出可用的评分规则类型、每类能从评价标准原文读出的写法示例及其参数（写案例文件时对照）。"""
     catalogue: list[dict[str, Any]] = []
     for rule in RULES.values():
         fields = {
             key: (info.description or "")
             for key, info in rule.params.model_fields.items()
-            if key != "type"
+            if key not in ("type", "text")  # text (评价标准原文) is common to every family: in the caption
         }
-        catalogue.append({"type": rule.name, "label": rule.label, "doc": (sys.modules[rule.apply.__module__].__doc__ or "").strip(), "params": fields})
+        catalogue.append({
+            "type": rule.name, "label": rule.label, "doc": (sys.modules[rule.apply.__module__].__doc__ or "").strip(),
+            "params": fields, "examples": list(rule.examples),
+        })
     if as_json:
         sys.stdout.write(json.dumps(catalogue, ensure_ascii=False, indent=2) + "\n")
         return
-    table = Table(title="评分规则类型（rule.type）", show_lines=True)
-    table.add_column("type", style="bold")
-    table.add_column("含义")
-    table.add_column("参数")
+    table = Table(
+        title="评分规则类型（rule.type）", show_lines=True,
+        caption="每类规则都可另写 text：评价标准原文（jixiao check --case 由原文读出规则时保留）",
+    )
+    table.add_column("type", style="bold", no_wrap=True)
+    table.add_column("含义", overflow="fold")
+    table.add_column("可读出的评价标准写法", overflow="fold")
+    table.add_column("参数", overflow="fold")
     for item in catalogue:
         params = "\n".join(f"{key}：{text}" if text else key for key, text in item["params"].items()) or "（无）"
-        table.add_row(item["type"], item["label"], params)
+        table.add_row(item["type"], item["label"], "\n".join(f"“{text}”" for text in item["examples"]) or "—", params)
     stdout.print(table)
 
 

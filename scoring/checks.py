@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from decimal import Decimal
+from operator import attrgetter
 
 from scoring.funds import FUND_LABELS, FUND_UNITS
 from scoring.grades import grade_for
@@ -11,6 +12,10 @@ from scoring.models import PATH_SEPARATOR, Case
 from scoring.numbers import fmt, fmt_short, quantize
 from scoring.results import Check, ScoreResult
 from scoring.tree import TreeIndex
+
+
+#: Rules whose score depends on the attached findings: a full score there means no finding was counted, not an oversight.
+FINDING_RULES = frozenset({"per_finding", "composite"})
 
 
 def stated_precision(value: Decimal) -> int:
@@ -30,7 +35,6 @@ def structural_checks(
     """Weights that do not add up, scores above weight, loose findings, missing values."""
     d = case.rounding.decimals
     checks: list[Check] = []
-    by_path = {node.path: node for node in result.nodes}
     for item in index.nodes:
         node = item.node
         # The node's own weight: written in the case, or its share of a parent's split: even.
@@ -73,7 +77,9 @@ def structural_checks(
                     computed=node.score,
                 )
             )
-    for i, finding in enumerate(case.findings):
+    keys = list(map(attrgetter("indicator"), case.findings))
+    for i in (i for i, key in enumerate(keys) if key is None) if None in keys else ():
+        finding = case.findings[i]
         if finding.indicator is None:
             label = finding.id or str(i + 1)
             checks.append(
@@ -84,12 +90,15 @@ def structural_checks(
                     message=f"问题清单第 {label} 条（{finding.nature}：{finding.issue or finding.project or ''}）未挂到任何指标，不计入扣分",
                 )
             )
-    for item in index.nodes:
+    for result_node in result.nodes:  # pre-order, like the tree; only leaves with findings need a look
+        attached = findings.get(result_node.path, 0)
+        if not attached:
+            continue
+        item = index.by_path[result_node.path]
         rule = item.node.rule
         if rule is None:
             continue
-        attached = findings[item.path]
-        explicit = rule.count if rule.type == "per_finding" else None  # type: ignore[union-attr]
+        explicit = getattr(rule, "count", None) if rule.type == "per_finding" else None
         if explicit is not None and attached and explicit != attached:
             checks.append(
                 Check(
@@ -101,7 +110,8 @@ def structural_checks(
                     computed=Decimal(attached),
                 )
             )
-        if attached and rule.type != "per_finding" and by_path[item.path].score == weights[item.path]:
+        counts_findings = rule.type in FINDING_RULES or (rule.type == "tiered" and rule.of == "findings")  # type: ignore[union-attr]
+        if not counts_findings and result_node.score == weights[item.path]:
             checks.append(
                 Check(
                     kind="finding_without_deduction",
@@ -178,6 +188,20 @@ def stated_checks(case: Case, index: TreeIndex, result: ScoreResult) -> list[Che
         node = by_path[index.resolve(key).path]
         if node.rate is not None and _differs(value, node.rate, stated_precision(value)):
             add("stated_rate", node.path, f"“{node.path}”报告所写得分率 {value}%，按得分 / 分值应为 {fmt(node.rate, d)}%", value, node.rate)
+    for i, group in enumerate(stated.groups):
+        members = [by_path[index.resolve(key).path] for key in group.members]
+        names = " + ".join(node.name for node in members)
+        weight = sum((node.weight for node in members), Decimal(0))
+        score = sum((node.score for node in members), Decimal(0))
+        location = f"stated.groups[{i}]"
+        if group.weight is not None and group.weight != weight:
+            add("stated_group_weight", location, f"“{group.name}”报告所写分值 {fmt_short(group.weight, d)}，{names} 的分值合计为 {fmt_short(weight, d)}", group.weight, weight)
+        if group.score is not None and _differs(group.score, score, d):
+            add("stated_group_score", location, f"“{group.name}”报告所写得分 {fmt(group.score, d)}，{names} 重算合计为 {fmt(score, d)}", group.score, score)
+        if group.rate is not None and weight:
+            rate = quantize(score / weight * 100, d)
+            if _differs(group.rate, rate, stated_precision(group.rate)):
+                add("stated_group_rate", location, f"“{group.name}”报告所写得分率 {group.rate}%，按 {fmt(score, d)} / {fmt_short(weight, d)} 应为 {fmt(rate, d)}%", group.rate, rate)
     for key, value in stated.funds.items():
         metric = next((m for m in result.funds if m.key == key), None)
         label = FUND_LABELS.get(key, key)

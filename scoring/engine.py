@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
+
+from pydantic import TypeAdapter
 
 from scoring.checks import stated_checks, structural_checks
 from scoring.funds import compute_funds
 from scoring.grades import grade_for
-from scoring.models import PATH_SEPARATOR, Case
-from scoring.numbers import HUNDRED, quantize
+from scoring.models import PATH_SEPARATOR, Case, Finding
+from scoring.numbers import HUNDRED, fmt, quantize
 from scoring.results import NodeResult, ScoreResult
 from scoring.rules import REGISTRY, RuleContext
 from scoring.tree import Located, TreeIndex
 from scoring.weights import resolve_weights
+
+
+#: Rules that may read each finding's 问题定性 or severity (``weighted``); the rest only count.
+WEIGHING_RULES = frozenset({"per_finding", "composite"})
 
 
 def score_case(case: Case) -> ScoreResult:
@@ -21,14 +28,16 @@ def score_case(case: Case) -> ScoreResult:
     index = TreeIndex(case)
     weights = resolve_weights(case, index.nodes)
     funds = compute_funds(case.funds, decimals)
-    findings = index.count_by_leaf(finding.indicator for finding in case.findings)
+    findings, waived_by_leaf = index.finding_counts(case.findings)
+    by_leaf: dict[str, list[Finding]] | None = None  # grouped only if some rule weighs findings by kind
 
     totals_from = case.rounding.totals
+    fund_values = funds.values
     exact: dict[str, Decimal] = {}
     rounded: dict[str, Decimal] = {}
     shown: dict[str, str] = {}  # rounded scores as text, reused in the parents' audits
     missing: list[str] = []
-    nodes: list[NodeResult] = []
+    nodes: list[dict[str, object]] = []
     # Reversed pre-order visits every child before its parent.
     for item in reversed(index.nodes):
         path = item.path
@@ -37,22 +46,30 @@ def score_case(case: Case) -> ScoreResult:
             source = rounded if totals_from == "sum_of_rounded" else exact
             exact[path] = sum((source[child] for child in children), Decimal(0))
             rounded[path] = quantize(exact[path], decimals)
-            shown[path] = f"{rounded[path]:.{decimals}f}"
+            shown[path] = fmt(rounded[path], decimals)
             audit = f"{' + '.join(shown[child] for child in children)} = {shown[path]}"
             nodes.append(_node_result(item, weights[path], rounded[path], None, audit, None, 0, decimals))
             continue
         rule = item.node.rule
         assert rule is not None  # guaranteed by the model
-        context = RuleContext(weight=weights[path], findings_count=findings[path], fund_figures=funds.values, decimals=decimals)
+        waived = waived_by_leaf[path]
+        attached: Sequence[Finding] = ()
+        if rule.type in WEIGHING_RULES and rule.weighted:  # type: ignore[union-attr]
+            if by_leaf is None:
+                by_leaf = index.findings_by_leaf(case.findings)
+            attached = by_leaf.get(path, ())
+        context = RuleContext(weights[path], findings[path] - waived, fund_values, decimals, attached, waived)
         outcome = REGISTRY[rule.type].apply(rule, context)
         exact[path] = outcome.score
         rounded[path] = quantize(outcome.score, decimals)
-        shown[path] = f"{rounded[path]:.{decimals}f}"
+        shown[path] = fmt(rounded[path], decimals)
         if outcome.missing_value:
             missing.append(path)
         nodes.append(_node_result(item, weights[path], rounded[path], rule.type, outcome.audit, outcome.reason, findings[path], decimals))
     nodes.reverse()
     missing.reverse()
+    # One validation call for every node (a model per node costs more than the rules themselves on 10,000 leaves).
+    node_results = _NODE_LIST.validate_python(nodes)
 
     roots = [node.name for node in case.indicators]
     source = rounded if case.rounding.totals == "sum_of_rounded" else exact
@@ -64,7 +81,7 @@ def score_case(case: Case) -> ScoreResult:
         total=total,
         rate=quantize(total / case.full_score * HUNDRED, decimals),
         grade=grade,
-        nodes=nodes,
+        nodes=node_results,
         funds=funds.metrics,
         checks=[],
     )
@@ -85,20 +102,22 @@ def _node_result(
     reason: str | None,
     findings: int,
     decimals: int,
-) -> NodeResult:
+) -> dict[str, object]:
     rate = quantize(score / weight * HUNDRED, decimals) if weight else None
-    # Every value is already typed and rounded here; skip re-validation (10,000-leaf cases).
-    return NodeResult(
-        path=item.path,
-        name=item.node.name,
-        level=item.level,
-        parent=item.parent,
-        is_leaf=not item.node.children,
-        weight=weight,
-        score=score,
-        rate=rate,
-        rule=rule,
-        audit=audit,
-        reason=reason,
-        findings=findings,
-    )
+    return {
+        "path": item.path,
+        "name": item.node.name,
+        "level": item.level,
+        "parent": item.parent,
+        "is_leaf": not item.node.children,
+        "weight": weight,
+        "score": score,
+        "rate": rate,
+        "rule": rule,
+        "audit": audit,
+        "reason": reason,
+        "findings": findings,
+    }
+
+
+_NODE_LIST: TypeAdapter[list[NodeResult]] = TypeAdapter(list[NodeResult])

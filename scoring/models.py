@@ -167,7 +167,25 @@ class Finding(_Model):
     evidence: str | None = Field(default=None, description="佐证材料")
     cause: str | None = Field(default=None, description="问题原因（评价人判断；起草“主要原因是…”时优先采用）")
     indicator: str | None = Field(default=None, description="扣分所在的末级指标（名称或路径）")
+    also_indicators: list[str] = Field(
+        default_factory=list, description="报告把同一问题也计入的其他末级指标（一条问题在两处扣分时写明）"
+    )
+    severity: str | None = Field(default=None, description="严重程度，如 一般 / 较重 / 严重（按严重程度扣分时用）")
+    waived: str | None = Field(default=None, description="列在该指标下但报告未扣分的理由（不计入例数）")
     amount: Decimal | None = Field(default=None, description="涉及金额（万元）")
+
+    @model_validator(mode="after")
+    def _also_needs_indicator(self) -> "Finding":
+        if self.also_indicators and self.indicator is None:
+            raise ValueError("写了 also_indicators 时须先给出主要扣分指标 indicator")
+        if self.waived is not None and not self.waived.strip():
+            raise ValueError("waived 须写明未扣分的理由")
+        return self
+
+    @property
+    def indicators(self) -> list[str]:
+        """Every leaf the finding is counted under: ``indicator`` first, then ``also_indicators``."""
+        return ([self.indicator] if self.indicator is not None else []) + list(self.also_indicators)
 
 
 FUND_FIGURE_KEYS = (
@@ -192,6 +210,16 @@ FUND_FIGURE_KEYS = (
 )
 
 
+class StatedGroup(_Model):
+    """A subtotal a report states over indicators that are not one node (004 表3-1: 项目绩效 = 产出 + 效益 + 满意度)."""
+
+    name: str = Field(min_length=1, description="小计名称，如 项目绩效")
+    members: list[str] = Field(min_length=1, description="组成它的指标（名称或路径）")
+    weight: Decimal | None = Field(default=None, description="报告所写分值")
+    score: Decimal | None = Field(default=None, description="报告所写得分")
+    rate: Decimal | None = Field(default=None, description="报告所写得分率（%）")
+
+
 class Stated(_Model):
     """What a draft or published report states, to be compared with the computed figures."""
 
@@ -203,6 +231,7 @@ class Stated(_Model):
     weights: dict[str, Decimal] = Field(default_factory=dict, description="指标 → 报告所写分值")
     rates: dict[str, Decimal] = Field(default_factory=dict, description="指标 → 报告所写得分率（%）")
     funds: dict[str, Decimal] = Field(default_factory=dict, description="资金指标 → 报告所写数值（率为百分数）")
+    groups: list[StatedGroup] = Field(default_factory=list, description="报告在指标树之外所列的小计（如 项目绩效）")
 
     @field_validator("funds")
     @classmethod

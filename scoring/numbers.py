@@ -8,6 +8,7 @@ figure the product shows goes through :func:`quantize` on a ``Decimal``.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
+from functools import lru_cache
 
 Number = Decimal | int | float | str
 
@@ -46,17 +47,34 @@ def quantize(value: Decimal, decimals: int = 2) -> Decimal:
             return value.quantize(_QUANTA[decimals], rounding=ROUND_HALF_UP)
 
 
+@lru_cache(maxsize=8192)
+def _fmt(value: Decimal, decimals: int) -> str:
+    return f"{quantize(value, decimals):.{decimals}f}"
+
+
+@lru_cache(maxsize=8192)
+def _fmt_short(value: Decimal, decimals: int) -> str:
+    text = _fmt(value, decimals)
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+# Audits format the same weights and scores thousands of times in a large case; the cache keeps that
+# cheap. Zero is formatted uncached: −0 and 0 are equal keys but print differently.
+
+
 def fmt(value: Decimal, decimals: int = 2) -> str:
     """Format with exactly ``decimals`` places: ``fmt(Decimal('2.6')) == '2.60'``."""
-    return f"{quantize(value, decimals):.{decimals}f}"
+    return _fmt(value, decimals) if value else f"{quantize(value, decimals):.{decimals}f}"
 
 
 def fmt_short(value: Decimal, decimals: int = 2) -> str:
     """Format without trailing zeros (``2``, ``2.4``, ``1.92``), as weights are written."""
-    text = fmt(value, decimals)
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
+    if value:
+        return _fmt_short(value, decimals)
+    text = f"{quantize(value, decimals):.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def fmt_figure(value: Decimal, decimals: int = 2) -> str:

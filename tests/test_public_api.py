@@ -18,4 +18,7 @@ def test_public_surface_is_stable() -> None:
 
 
 def test_every_rule_family_is_registered() -> None:
-    assert set(scoring.RULES) == {"ratio", "per_finding", "judgment", "levels", "output_band", "result_target", "missing"}
+    assert set(scoring.RULES) == {
+        "ratio", "per_finding", "judgment", "levels", "output_band", "result_target", "missing",
+        "tiered", "composite", "lateness", "upper_bound",
+    }

@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections import Counter
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
 from conftest import CASES, seed_path
 from scoring import load_case, score_case
 from scoring.results import ScoreResult
+from scoring.tree import TreeIndex
 
 
 def result_of(number: str) -> ScoreResult:
@@ -60,8 +63,50 @@ def test_seed_004_findings_are_the_annex_2_list() -> None:
     natures = {finding.nature for finding in case.findings}
     assert {"政府采购管理不规范", "合同管理不规范", "资产管理欠规范", "项目实施效益不佳"} <= natures
     assert all(finding.project for finding in case.findings)
-    attached = [finding for finding in case.findings if finding.indicator == "制度执行有效性" or (finding.indicator or "").endswith("/制度执行有效性")]
-    assert len(attached) == 13
+    # 13 例 as the 评价说明 counts them: 12 rows attached there (row 5 is listed but waived) and row 19 counted there too.
+    counted = [f for f in case.findings if "制度执行有效性" in f.indicators and f.waived is None]
+    assert len(counted) == 13
+    assert [f.id for f in case.findings if f.also_indicators == ["制度执行有效性"]] == ["19"]
+    natures = Counter(f.nature for f in counted)
+    assert natures["政府采购管理不规范"] == 5 and natures["合同管理不规范"] == 5 and natures["资产管理欠规范"] == 2
+    assert len([f for f in case.findings if f.id and f.id.isdigit()]) == 37  # 附件2's rows, all kept
+
+
+def _leaf_rules(number: str) -> dict[str, Any]:
+    case = load_case(CASES / f"seed_{number}.yaml")
+    return {leaf.path: leaf.node.rule for leaf in TreeIndex(case).nodes if not leaf.node.children}
+
+
+@pytest.mark.parametrize(
+    ("number", "families"),
+    [
+        ("004", {"judgment": 12, "ratio": 4, "per_finding": 9, "composite": 1, "tiered": 1}),
+        ("003", {"levels": 11, "output_band": 16, "result_target": 10, "upper_bound": 1}),
+        ("000", {"judgment": 16, "ratio": 3}),
+        ("001", {"judgment": 4}),
+    ],
+)
+def test_seed_leaves_by_rule_family(number: str, families: dict[str, int]) -> None:
+    """Every leaf whose report states a rule uses it; judgment only where the report gives a bare reason."""
+    rules = _leaf_rules(number)
+    assert dict(Counter(rule.type for rule in rules.values())) == families
+    # No typed-in count where findings exist: every per-finding count comes from the attached findings.
+    assert [path for path, rule in rules.items() if getattr(rule, "count", None) is not None] == []
+    assert [path for path, rule in rules.items() if rule.type == "judgment" and rule.deduction and not rule.reason] == []
+
+
+def test_seed_004_counts_come_from_findings() -> None:
+    result = result_of("004")
+    expected = {  # 附件1 评价说明: cases counted, score
+        "制度执行有效性": (13, "3.40"), "建设程序合规性": (1, "2.50"), "建设项目验收合格率": (1, "2.50"), "信息化系统运行稳定性": (2, "2.00"),
+        "数据资源管理情况": (3, "2.50"), "运维管理规范性": (2, "3.00"), "项目完成及时性": (3, "1.40"), "验收及时性": (2, "1.60"),
+        "运维报告提交及时性": (1, "1.80"), "项目运维完成率": (2, "3.50"),
+    }
+    for name, (cases, score) in expected.items():
+        node = result.node(name)
+        assert node.score == Decimal(score), name
+        assert f"{cases} 例 ×" in node.audit, (name, node.audit)
+    assert not [c for c in result.checks if c.kind in ("finding_count", "finding_without_deduction", "unattached_finding")]
 
 
 def test_seed_004_table_1_1_lines_drift_by_a_cent() -> None:

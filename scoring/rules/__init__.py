@@ -2,18 +2,15 @@
 
 from typing import Any
 
-from core.plugins import Registry, hookimpl
+from core.plugins import hookimpl
 from scoring.rules import judgment, levels, missing, per_finding, ratio, targets  # noqa: F401  (declaration)
-from scoring.rules.base import BUILTIN_RULES, RuleContext, RuleOutcome, RuleParams, RuleType, register_rule
+from scoring.rules import composite, lateness, tiered, upper_bound  # noqa: F401  (declaration; composite reads the others)
+from scoring.rules.base import BUILTIN_RULES, REGISTRY, RuleContext, RuleOutcome, RuleParams, RuleType, register_rule
 
 
 @hookimpl
 def register_rules(register: Any) -> None:
     for rule in BUILTIN_RULES:
         register(rule)
-
-
-#: Every rule family by name: the built-ins and those of installed plugins.
-REGISTRY: Registry[RuleType] = Registry("register_rules", "评分规则", builtins=("scoring.rules",))
 
 __all__ = ["REGISTRY", "RuleContext", "RuleOutcome", "RuleParams", "RuleType", "register_rule"]

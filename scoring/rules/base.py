@@ -9,13 +9,15 @@ family means adding a module and decorating its function with
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Annotated, Any
+from types import MappingProxyType
+from typing import Annotated, Any, NamedTuple, Protocol
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from core.plugins import Registry
 from scoring.numbers import ZERO, to_decimal
 
 FUND_REF_PREFIX = "funds."
@@ -42,15 +44,42 @@ class RuleParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    text: str | None = Field(default=None, description="评价标准原文（规则由此读出时保留）")
 
-@dataclass(frozen=True)
-class RuleContext:
-    """What a rule may know about the leaf it scores."""
+
+class FindingLike(Protocol):
+    """What a rule may read of a finding (the case model's ``Finding``; rules do not import the case model)."""
+
+    @property
+    def nature(self) -> str: ...
+
+    @property
+    def severity(self) -> str | None: ...
+
+    @property
+    def waived(self) -> str | None: ...
+
+
+_NO_FUNDS: Mapping[str, Decimal | None] = MappingProxyType({})
+
+
+class RuleContext(NamedTuple):
+    """What a rule may know about the leaf it scores (a tuple: 10,000 leaves build 10,000 of these)."""
 
     weight: Decimal
     findings_count: int = 0
-    fund_figures: dict[str, Decimal | None] = field(default_factory=dict)
+    fund_figures: Mapping[str, Decimal | None] = _NO_FUNDS
     decimals: int = 2
+    #: The findings attached to the leaf, waived ones included; the engine fills it for rules that read
+    #: their 问题定性 and severity (``weighted``), and leaves it empty for the rest, which only count.
+    findings: Sequence[FindingLike] = ()
+    #: Findings listed under the leaf but not deducted (``waived``), shown in audits.
+    waived_count: int = 0
+
+    @property
+    def finding_kinds(self) -> list[tuple[str, str | None]]:
+        """(问题定性, severity) of every counted finding, in order."""
+        return [(f.nature, f.severity) for f in self.findings if f.waived is None]
 
     def resolve(self, value: Decimal | str | None) -> Decimal | None:
         """Return a number, looking ``funds.*`` references up in the fund figures."""
@@ -89,22 +118,33 @@ class RuleType:
     label: str
     params: type[RuleParams]
     apply: RuleFunction
-    examples: tuple[str, ...] = ()  # rule wording of a 评价标准 cell that reads as this family
+    #: Wording of a 评价标准 cell this family reads (``jixiao rules`` prints them; the rule-text parser is tested on them).
+    examples: tuple[str, ...] = ()
 
 
 #: The built-in families, declared by :func:`register_rule` in their modules and
 #: registered through the ``register_rules`` hook by :mod:`scoring.rules`.
 BUILTIN_RULES: list[RuleType] = []
 
+#: Every rule family by name: the built-ins and those of installed plugins.
+REGISTRY: Registry[RuleType] = Registry("register_rules", "评分规则", builtins=("scoring.rules",))
 
-def register_rule(name: str, label: str, params: type[RuleParams], examples: tuple[str, ...] = ()) -> Callable[[RuleFunction], RuleFunction]:
-    """Declare ``apply`` as the built-in rule family ``name`` (shown to users as ``label``)."""
+
+def register_rule(
+    name: str, label: str, params: type[RuleParams], *, examples: tuple[str, ...] = ()
+) -> Callable[[RuleFunction], RuleFunction]:
+    """Declare ``apply`` as the built-in rule family ``name`` (shown to users as ``label``), with example wording."""
 
     def decorator(apply: RuleFunction) -> RuleFunction:
-        BUILTIN_RULES.append(RuleType(name=name, label=label, params=params, apply=apply, examples=examples))
+        BUILTIN_RULES.append(RuleType(name=name, label=label, params=params, apply=apply, examples=tuple(examples)))
         return apply
 
     return decorator
 
 
 MISSING_AUDIT = "无法提供具体数值，且无说明，得 0 分"
+
+
+def weight_share(weight: Decimal, percent: Decimal) -> Decimal:
+    """``percent`` % of the weight (tiers and penalties written as 得分值的 80%)."""
+    return weight * percent / Decimal(100)

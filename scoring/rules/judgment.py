@@ -23,7 +23,7 @@ class JudgmentParams(RuleParams):
         return self
 
 
-@register_rule("judgment", "评价人酌情扣分", JudgmentParams)
+@register_rule("judgment", "评价人酌情扣分", JudgmentParams, examples=("①立项依据充分；②程序规范（只列评价要点，扣分由评价说明给出）",))
 def apply_judgment(params: JudgmentParams, ctx: RuleContext) -> RuleOutcome:
     d = ctx.decimals
     score = clamp(ctx.weight - params.deduction, ctx.weight)

@@ -31,7 +31,7 @@ class LevelsParams(RuleParams):
         return self
 
 
-@register_rule("levels", "定性分级", LevelsParams)
+@register_rule("levels", "定性分级", LevelsParams, examples=("定性指标按照好、较好、一般、较差、差等级评分，分别得对应权重值的100%、80%、60%、40%和20%",))
 def apply_levels(params: LevelsParams, ctx: RuleContext) -> RuleOutcome:
     d = ctx.decimals
     if params.level is None:

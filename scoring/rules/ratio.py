@@ -31,7 +31,7 @@ class RatioParams(RuleParams):
         return self
 
 
-@register_rule("ratio", "按比率得分", RatioParams)
+@register_rule("ratio", "按比率得分", RatioParams, examples=("得分=预算执行率×分值", "得分等于指标分值*预算执行率", "满意度100%得满分，否则按比例得分"))
 def apply_ratio(params: RatioParams, ctx: RuleContext) -> RuleOutcome:
     d = ctx.decimals
     weight = fmt_short(ctx.weight, d)

@@ -76,7 +76,12 @@ def _penalised(ctx: RuleContext, points: Decimal, penalty: Decimal, direction: s
     return RuleOutcome(score=score, audit=audit)
 
 
-@register_rule("output_band", "产出目标区间（100%–130% 满分）", OutputBandParams)
+@register_rule(
+    "output_band",
+    "产出目标区间（100%–130% 满分）",
+    OutputBandParams,
+    examples=("完成100%~130%得权重值满分，实际完成值每低于目标值1个百分点相应扣减权重值的5%，超过130%的每超过1%扣权重值1%",),
+)
 def apply_output_band(params: OutputBandParams, ctx: RuleContext) -> RuleOutcome:
     percent, head = _completion(params, ctx)
     if percent is None:
@@ -89,7 +94,7 @@ def apply_output_band(params: OutputBandParams, ctx: RuleContext) -> RuleOutcome
     return RuleOutcome(score=ctx.weight, audit=f"{head}，在 {band} 之间，得满分 {fmt(ctx.weight, ctx.decimals)}")
 
 
-@register_rule("result_target", "结果目标（≥100% 满分）", ResultTargetParams)
+@register_rule("result_target", "结果目标（≥100% 满分）", ResultTargetParams, examples=("以100%及以上为满分，每降低1%扣权重值5%",))
 def apply_result_target(params: ResultTargetParams, ctx: RuleContext) -> RuleOutcome:
     percent, head = _completion(params, ctx)
     if percent is None:
