@@ -24,6 +24,16 @@ class InvalidCase(WorkspaceError):
     code = "invalid_case"
 
 
+class CaseImportError(InvalidCase):
+    """Files that do not make a case; ``problems`` lists every one with its file, sheet, row and column."""
+
+    def __init__(self, problems: list) -> None:  # type: ignore[type-arg]
+        self.problems = problems
+        first = problems[0] if problems else None
+        super().__init__("；".join(str(p) for p in problems[:8]) + (f"；另有 {len(problems) - 8} 处" if len(problems) > 8 else ""), "file")
+        self.first = first
+
+
 class UnreadableDocument(WorkspaceError):
     code = "unreadable_document"
 
