@@ -120,7 +120,7 @@ def rules(as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] =
 
 from jixiao import precedents  # noqa: E402  (commands register themselves on the app)
 from jixiao.checking import check  # noqa: E402
-from jixiao.workpapers import import_files  # noqa: E402
+from jixiao.workpapers import import_files, init  # noqa: E402
 from jixiao.demo import demo  # noqa: E402
 from jixiao.drafts import draft  # noqa: E402
 from jixiao.server import keys_app, serve  # noqa: E402
@@ -130,6 +130,7 @@ app.command()(demo)
 app.command()(draft)
 app.command()(check)
 app.command("import")(import_files)
+app.command()(init)
 app.command("import-xlsx", help="同 jixiao import（旧名，保留）。")(import_files)
 app.command()(serve)
 app.add_typer(keys_app, name="keys")

@@ -83,3 +83,36 @@ def import_files(
     if out is not None:
         write_atomic(out, dump_case(result.case, "json" if out.suffix.lower() == ".json" else "yaml"))
         console.print(f"已写入 {out}", markup=False)
+
+
+def init(
+    workbook: Annotated[Path, typer.Argument(help="要创建的工作底稿 .xlsx", show_default=False)],
+    name: Annotated[str | None, typer.Option("--name", help="项目名称（写入项目信息和标题行）")] = None,
+    case: Annotated[Path | None, typer.Option("--from", help="由已有案例文件（.yaml/.json）生成，含得分、问题清单和资金明细")] = None,
+    force: Annotated[bool, typer.Option("--force", help="文件已存在时覆盖")] = False,
+) -> None:
+    """新建一份评价工作底稿：项目信息、评分表（预填全国共性指标框架，表头批注说明各列）、问题清单、资金明细、基础数据、问卷。
+
+    填好后用 jixiao import 工作底稿.xlsx -o case.yaml 转为案例文件；--from 则把已有案例导出为同样的工作底稿。
+    """
+    from scoring import load_case
+    from scoring.workpapers.export import export_workbook, template_workbook
+    from scoring.io import CaseFileError
+
+    if workbook.suffix.lower() != ".xlsx":
+        print(f"错误：{workbook}: 工作底稿须为 .xlsx 文件", file=sys.stderr)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if workbook.exists() and not force:
+        print(f"错误：{workbook} 已存在（加 --force 覆盖）", file=sys.stderr)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if case is not None:
+        try:
+            data = export_workbook(load_case(case))
+        except CaseFileError as exc:
+            for problem in exc.problems:
+                print(f"错误：{problem}", file=sys.stderr)
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+    else:
+        data = template_workbook(name or "（项目名称）")
+    write_atomic(workbook, data)
+    console.print(f"已写入 {workbook}" + ("" if case else "（评分表已预填全国共性指标框架；分值为参考值，请按评价方案调整）"), markup=False)

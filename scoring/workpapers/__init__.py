@@ -127,6 +127,9 @@ def import_workpapers(files: list[tuple[str, bytes]], project_name: str | None =
             if value is not None:
                 funds_data[key] = value
         funds_data["lines"] = parts.fund_lines
+        funds_data.update({key: value for key, value in parts.fund_totals.items() if key not in ("budget", "received", "spent", "paid") and value is not None})
+        if "_execution_basis" in parts.project:
+            funds_data["execution_basis"] = parts.project["_execution_basis"]
     figures = fund_figures(Funds.model_validate(funds_data))
     attached: dict[str, int] = {}
     for row in parts.findings:

@@ -27,6 +27,9 @@ from scoring.ruletext import FUND_RATES, read_rule
 from scoring.workpapers.base import FindingRow, LeafRow, Parts, TargetRow
 
 NO_REASON = "（评分表未写明扣分理由）"
+#: What the 对应指标 column says of a finding counted under no leaf (the export writes it; a user may too).
+UNPLACED = "未挂到指标"
+_NONE = (UNPLACED, "无", "—", "-", "/", "不扣分")
 
 
 @dataclass
@@ -96,6 +99,9 @@ def place_findings(rows: list[FindingRow], leaves: list[LeafRow], problems: list
             df[b] = df.get(b, 0) + 1
     for row in rows:
         label = f"第 {row.values['id']} 条（{row.values['nature']}：{_cut(row.values.get('issue') or row.values.get('description') or '')}）"
+        if row.indicator in _NONE:
+            placements.append(Placement(label, None, f"问题清单“指标”列写明{row.indicator}"))
+            continue
         if row.indicator:
             wanted = re.sub(r"\s+", "", row.indicator)
             found = [path for path in names if path == wanted or path.endswith("/" + wanted)]
@@ -119,10 +125,10 @@ def place_findings(rows: list[FindingRow], leaves: list[LeafRow], problems: list
                 shared = sorted(own & words)
                 why = "评价说明" + (f"提到“{run}”" if run else "") + (f"，措辞相近（{'、'.join(shared[:4])}…）" if shared else "")
                 best = (value, leaf, why)
-        score, leaf, why = best
-        if leaf is not None and score >= 0.4:
-            row.values["indicator"] = "/".join(leaf.path)
-            placements.append(Placement(label, "/".join(leaf.path), f"{why}（匹配度 {score:.2f}）"))
+        score, chosen, why = best
+        if chosen is not None and score >= 0.4:
+            row.values["indicator"] = "/".join(chosen.path)
+            placements.append(Placement(label, "/".join(chosen.path), f"{why}（匹配度 {score:.2f}）"))
         else:
             placements.append(Placement(label, None, "评分表中没有哪条评价说明与它相符，未挂到指标（不计入扣分，请在“指标”列写明）"))
     return placements
@@ -212,16 +218,16 @@ def _fill(leaf: LeafRow, spec: dict[str, Any], family: str, needs: tuple[str, ..
         deduction = weight - leaf.score if leaf.score is not None else None
         if deduction is not None and attached and per * attached == min(deduction, weight) and deduction < weight:
             return spec, f"问题清单挂到本指标的 {attached} 条问题"
-        stated = _stated_count(leaf.note, _unit_of(leaf.criteria))
-        if stated is not None:
-            spec["count"] = stated
-            return spec, f"评价说明写明共 {stated} {_unit_of(leaf.criteria)}"
+        counted = _stated_count(leaf.note, _unit_of(leaf.criteria))
+        if counted is not None:
+            spec["count"] = counted
+            return spec, f"评价说明写明共 {counted} {_unit_of(leaf.criteria)}"
         if deduction is not None and deduction >= 0 and (deduction / per) == (deduction / per).to_integral_value():
             spec["count"] = int(deduction / per)
             return spec, f"评价说明未写例数：由扣 {fmt_short(deduction, 2)} 分 ÷ 每例 {fmt_short(per, 2)} 分得 {spec['count']} 例"
         if leaf.score is None:
             return spec, f"问题清单挂到本指标的 {attached} 条问题"
-        return None, f"扣 {fmt_short(deduction or 0, 2)} 分不是每例 {fmt_short(per, 2)} 分的整数倍"
+        return None, f"扣 {fmt_short(deduction if deduction is not None else Decimal(0), 2)} 分不是每例 {fmt_short(per, 2)} 分的整数倍"
     if needs:
         if target is not None and target.actual is not None:
             for key in needs:
@@ -251,6 +257,8 @@ def leaf_rule(leaf: LeafRow, attached: int, parts: Parts, funds: dict[str, Decim
             inference.check = f"计分规则列不是可读的规则（{type(exc).__name__}），改从评价标准读取"
             spec = None
         else:
+            if leaf.criteria:
+                spec["text"] = leaf.criteria
             inference.family, inference.label, inference.words = spec["type"], REGISTRY[spec["type"]].label, "计分规则列"
             inference.score = _apply(spec, weight, attached, funds)
             return spec, inference

@@ -37,7 +37,7 @@ def read(grid: Grid, header: Header, parts: Parts, problems: list[Problem]) -> i
             continue
         count += 1
         parts.fund_lines.append({"name": name, **{key: value for key, value in amounts.items() if value is not None}})
-    for key, total in parts.fund_totals.items():
+    for key, total in [(k, v) for k, v in parts.fund_totals.items() if k in LABELS]:
         summed = sum((line.get(key) or Decimal(0) for line in parts.fund_lines), Decimal(0))
         if parts.fund_lines and summed != total:
             parts.notes.append(f"资金明细“{LABELS[key]}”合计行为 {total}，各行相加为 {summed}（相差 {total - summed}）：案例采用合计行")

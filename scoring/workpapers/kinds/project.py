@@ -22,6 +22,9 @@ FIELDS = {
     "评价类型": "evaluation_kind",
 }
 KINDS = {"第三方评价": "third_party", "单位自评": "self"}
+#: Fund figures that have no column in 资金明细 (its 合计 row gives 指标金额 / 到位金额 / 支付金额).
+FUND_FIELDS = {"当年调整": "adjustment", "财政拨款数": "allocated", "结转数": "carried_over", "财政收回数": "recovered",
+               "合同金额合计": "contract_amount", "合同已支付合计": "contract_paid"}
 COLUMNS = (Column("label", ("项目信息", "字段", "事项"), required=True), Column("value", ("内容", "值", "信息"), required=True))
 
 
@@ -40,6 +43,10 @@ def read(grid: Grid, header: Header, parts: Parts, problems: list[Problem]) -> i
                 parts.project["year"] = int(year) if year is not None else None
             else:
                 parts.project[key] = KINDS.get(value, value) if key == "evaluation_kind" else value
+        elif label in FUND_FIELDS:
+            parts.fund_totals[FUND_FIELDS[label]] = grid.number(r, cols["value"], label, problems)  # type: ignore[assignment]
+        elif label == "预算执行率分母":
+            parts.project["_execution_basis"] = "budget" if "预算" in value else "received"
         elif label == "满分":
             parts.stated_full = parts.stated_full or grid.number(r, cols["value"], label, problems)
             parts.project["_full_score"] = grid.number(r, cols["value"], label, problems)
