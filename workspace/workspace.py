@@ -331,6 +331,14 @@ class Workspace:
             raise NotFound("会话不存在") from None
         return {**meta, "messages": [{"id": m.id, "role": m.role, "content": m.content, **m.payload, "created": m.created} for m in history]}
 
+    def session_case(self, session_id: str, owner: str) -> dict[str, Any]:
+        """The case a session holds (``case`` is ``None`` when none was set yet)."""
+        try:
+            meta = self.sessions.get(session_id, owner)
+        except SessionNotFound:
+            raise NotFound("会话不存在") from None
+        return {"id": session_id, "case": meta["case"]}
+
     def set_session_case(self, session_id: str, owner: str, case: dict[str, Any]) -> None:
         self.parse_case(case)
         try:

@@ -51,6 +51,25 @@ class ImportResult:
             f"问题清单{p.finding}：{p.why}" for p in self.unplaced
         ] + self.notes
 
+    def to_data(self) -> dict[str, Any]:
+        """The result as JSON-able data (the API's answer): the case, the inference rows, placements and checks."""
+        from dataclasses import asdict
+
+        from scoring.io import case_to_data
+
+        def plain(value: Any) -> Any:
+            return str(value) if isinstance(value, Decimal) else value
+
+        return {
+            "case": case_to_data(self.case),
+            "inferences": [{key: plain(value) for key, value in asdict(row).items()} for row in self.inferences],
+            "placements": [asdict(p) for p in self.placements],
+            "unplaced": [p.finding for p in self.unplaced],
+            "checks": self.checks,
+            "sheets": [{"file": f, "sheet": s, "kind": k, "rows": n} for f, s, k, n in self.sheets],
+            "rules_read": self.rules_read,
+        }
+
     @property
     def rules_read(self) -> int:
         """Leaves whose rule was read from their 评价标准 wording (or a 计分规则 cell), not left to judgment."""
