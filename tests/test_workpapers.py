@@ -259,3 +259,16 @@ def test_init_writes_the_framework_with_header_comments(tmp_path: Path) -> None:
     result = import_workpapers([(path.name, path.read_bytes())])
     assert [root.name for root in result.case.indicators] == ["决策", "过程", "产出", "效益"]
     assert run("init", str(path)).returncode == 2  # never overwrites without --force
+
+
+def test_no_findings_means_problems_from_deductions_not_silence(tmp_path: Path) -> None:
+    from assistant.drafting import draft_case
+
+    path = build_seed_004_workbook(seed_path("004"), tmp_path / "只有评分表.xlsx", with_findings=False)
+    case = import_workpapers([(path.name, path.read_bytes())]).case
+    assert case.findings == [] and score_case(case).total == D("82.46")
+    for section in ("problems", "suggestions"):
+        draft = draft_case(case, section)
+        text = "".join(p.text for s in draft.sections for p in s.paragraphs)
+        assert "【请补充具体事例】" in text and "制度执行有效性" in text and text.strip() != "无。"
+        assert draft.guard is not None and draft.guard.missing and "缺少问题清单" in draft.guard.missing[0]
