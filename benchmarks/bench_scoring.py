@@ -2,6 +2,8 @@
 
 Run:  python benchmarks/bench_scoring.py [--leaves 10000] [--findings 50000] [--repeat 5]
 
+Run:  python benchmarks/bench_scoring.py --families 6   (only the six families of the first version, to compare)
+
 Prints the time to validate the case (pydantic, what loading a file costs
 beyond parsing) and the time to score it (the pure engine), each as min and
 median over the repeats, plus a baseline: the same engine on a 100-leaf case,
@@ -77,7 +79,9 @@ def main() -> None:
     parser.add_argument("--leaves", type=int, default=10_000)
     parser.add_argument("--findings", type=int, default=50_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--families", type=int, default=len(RULE_MAKERS), help="use only the first N rule families (6 = the families before tiered/composite/upper_bound/lateness)")
     args = parser.parse_args()
+    del RULE_MAKERS[max(1, args.families):]
 
     data = generate(args.leaves, args.findings)
     validate = timed(lambda: Case.model_validate(data), args.repeat)

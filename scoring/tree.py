@@ -134,7 +134,11 @@ class TreeIndex:
                         known = "、".join(FUND_REFERENCE_KEYS)
                         errors.append(((*item.loc, "rule", name), f"未知的资金引用 {value}（可用：funds. 加 {known}）"))
         for i, finding in enumerate(case.findings):
+            if finding.waived is not None and not finding.waived.strip():
+                errors.append((("findings", i, "waived"), "waived 须写明未扣分的理由"))
             if finding.indicator is None:
+                if finding.also_indicators:
+                    errors.append((("findings", i, "also_indicators"), "写了 also_indicators 时须先给出主要扣分指标 indicator"))
                 continue
             try:
                 located = self.resolve(finding.indicator)

@@ -151,9 +151,11 @@ class TestWeightedPerFinding:
         assert node.score == D("5.50")
         assert node.audit.endswith("另列 1 例未扣分（见问题清单 waived）")
 
-    def test_empty_waived_reason_is_refused(self) -> None:
-        with pytest.raises(ValidationError, match="waived 须写明未扣分的理由"):
-            case_with([{"nature": "x", "indicator": "A", "waived": " "}], {"A": {"type": "per_finding", "per": 1}})
+    def test_empty_waived_reason_is_refused(self, parse: Any) -> None:
+        text = "project: {name: 测}\nfull_score: 4\nindicators:\n  - {name: A, weight: 4, rule: {type: per_finding, per: 1}}\nfindings:\n  - {nature: x, indicator: A, waived: ' '}\n"
+        with pytest.raises(CaseFileError) as exc:
+            parse(text)
+        assert str(exc.value) == "test.yaml:6: findings[0].waived: waived 须写明未扣分的理由"
 
 
 class TestCountedUnderTwoLeaves:
@@ -183,9 +185,11 @@ class TestCountedUnderTwoLeaves:
             parse(text)
         assert str(exc.value) == message
 
-    def test_also_without_indicator_is_refused(self) -> None:
-        with pytest.raises(ValidationError, match="须先给出主要扣分指标 indicator"):
-            case_with([{"nature": "x", "also_indicators": ["A"]}], {"A": {"type": "per_finding", "per": 1}})
+    def test_also_without_indicator_is_refused(self, parse: Any) -> None:
+        text = "project: {name: 测}\nfull_score: 4\nindicators:\n  - {name: A, weight: 4, rule: {type: per_finding, per: 1}}\nfindings:\n  - nature: x\n    also_indicators: [A]\n"
+        with pytest.raises(CaseFileError) as exc:
+            parse(text)
+        assert str(exc.value) == "test.yaml:7: findings[0].also_indicators: 写了 also_indicators 时须先给出主要扣分指标 indicator"
 
 
 class TestLateness:

@@ -66,7 +66,7 @@ def test_seed_004_findings_are_the_annex_2_list() -> None:
     # 13 例 as the 评价说明 counts them: 12 rows attached there (row 5 is listed but waived) and row 19 counted there too.
     counted = [f for f in case.findings if "制度执行有效性" in f.indicators and f.waived is None]
     assert len(counted) == 13
-    assert [f.id for f in case.findings if f.also_indicators == ["制度执行有效性"]] == ["19"]
+    assert [f.id for f in case.findings if f.also_indicators == ("制度执行有效性",)] == ["19"]
     natures = Counter(f.nature for f in counted)
     assert natures["政府采购管理不规范"] == 5 and natures["合同管理不规范"] == 5 and natures["资产管理欠规范"] == 2
     assert len([f for f in case.findings if f.id and f.id.isdigit()]) == 37  # 附件2's rows, all kept
