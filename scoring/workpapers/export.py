@@ -132,8 +132,8 @@ def score_sheet(book: Workbook, case: Case, result: ScoreResult | None) -> None:
                 _number(computed.score) if computed else None, note]
         sheet.append(row)
     last = sheet.max_row
-    for level in range(depth - 1):  # merge each parent level down its rows, as 附件1 prints it
-        name_col = 2 * level + 1
+    for parent_level in range(depth - 1):  # merge each parent level down its rows, as 附件1 prints it
+        name_col = 2 * parent_level + 1
         start = first
         for r in range(first + 1, last + 2):
             if r > last or _parent_key(sheet, r, name_col) != _parent_key(sheet, start, name_col):
@@ -167,7 +167,7 @@ def findings_sheet(book: Workbook, case: Case) -> None:
         for _, key in FINDING_COLUMNS:
             value = data.get(key)
             if key == "also_indicators":
-                value = "、".join(value) or None
+                value = "、".join(value or []) or None
             elif key == "indicator" and value is None:
                 value = UNPLACED  # kept unplaced on the way back, not matched anew
             row.append(_number(value) if isinstance(value, Decimal) else value)
