@@ -61,6 +61,7 @@ class GuardResult(BaseModel):
     ok: bool
     checked: int = Field(description="检查过的数字个数")
     violations: list[Violation] = Field(default_factory=list)
+    missing: list[str] = Field(default_factory=list, description="起草所缺的输入（如 缺少问题清单，未核对事例）：有此项时不是“通过”")
 
 
 class TableData(BaseModel):

@@ -41,3 +41,8 @@ def register_sections(register: Any) -> None:
 @hookspec
 def register_report_checks(register: Any) -> None:
     """Register report checks: ``register(checker.checks.ReportCheck(name, run, ...))``."""
+
+
+@hookspec
+def register_sheet_kinds(register: Any) -> None:
+    """Register working-paper sheet kinds: ``register(scoring.workpapers.SheetKind(name, label, columns, read, ...))``."""

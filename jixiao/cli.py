@@ -15,7 +15,7 @@ from rich.table import Table
 
 from scoring import RULES, CaseFileError, dump_case, load_case, score_case
 from scoring.io import write_atomic
-from scoring.xlsx import export_result_xlsx, import_scoring_sheet
+from scoring.xlsx import export_result_xlsx
 
 app = typer.Typer(
     name="jixiao",
@@ -27,7 +27,7 @@ app = typer.Typer(
         "  jixiao search \"资金拨付不及时\" --kind problems\n\n"
         "  jixiao score corpus/cases/sample_case.yaml\n\n"
         "  jixiao score case.yaml --json > result.json\n\n"
-        "  jixiao import-xlsx 评分表.xlsx -o case.yaml\n\n"
+        "  jixiao import 工作底稿.xlsx -o case.yaml\n\n"
         "  jixiao check 评价报告.docx\n\n"
         "  jixiao rules"
     ),
@@ -79,33 +79,6 @@ def score(
         raise typer.Exit(1)
 
 
-@app.command("import-xlsx")
-def import_xlsx(
-    workbook: Annotated[Path, typer.Argument(help="评分表 .xlsx（列：一级指标/二级指标/三级指标/分值/得分/评价说明）", show_default=False)],
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="写入的案例文件（.yaml 或 .json）；不给则打印到屏幕")] = None,
-    sheet: Annotated[str | None, typer.Option("--sheet", help="工作表名；不给则自动寻找含评分表表头的工作表")] = None,
-    name: Annotated[str | None, typer.Option("--name", help="项目名称；默认取文件名")] = None,
-) -> None:
-    """把 Excel 评分表转换为案例文件。
-
-    每个末级指标按“分值 − 得分”记为 judgment（酌情扣分）规则，评价说明作为扣分理由；
-    表中得分同时写入 stated，便于之后改用比率、每例扣分等规则时核对差异。
-    合并单元格与空白单元格沿用上一行的指标名称。
-    """
-    try:
-        case = import_scoring_sheet(workbook, sheet, name)
-    except CaseFileError as exc:
-        _fail(exc)
-    fmt = "json" if out is not None and out.suffix.lower() == ".json" else "yaml"
-    text = dump_case(case, fmt)
-    if out is None:
-        sys.stdout.write(text)
-        return
-    write_atomic(out, text)
-    leaves = sum(1 for _ in _leaves(case.indicators))
-    stdout.print(f"已写入 {out}：{len(case.indicators)} 个一级指标，{leaves} 个末级指标，满分 {case.full_score}")
-
-
 def _leaves(nodes):  # type: ignore[no-untyped-def]
     for node in nodes:
         if node.children:
@@ -147,6 +120,7 @@ def rules(as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] =
 
 from jixiao import precedents  # noqa: E402  (commands register themselves on the app)
 from jixiao.checking import check  # noqa: E402
+from jixiao.workpapers import import_files, init  # noqa: E402
 from jixiao.demo import demo  # noqa: E402
 from jixiao.drafts import draft  # noqa: E402
 from jixiao.server import keys_app, serve  # noqa: E402
@@ -155,6 +129,9 @@ precedents.register(app)
 app.command()(demo)
 app.command()(draft)
 app.command()(check)
+app.command("import")(import_files)
+app.command()(init)
+app.command("import-xlsx", help="同 jixiao import（旧名，保留）。")(import_files)
 app.command()(serve)
 app.add_typer(keys_app, name="keys")
 

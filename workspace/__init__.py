@@ -4,6 +4,7 @@ The CLI and the HTTP API are thin calls into :class:`Workspace`; so is the chat.
 """
 
 from workspace.errors import (
+    CaseImportError,
     Conflict,
     IndexUnavailable,
     InvalidCase,
@@ -18,6 +19,7 @@ from workspace.errors import (
 from workspace.workspace import DOC_ID, SEARCH_MODES, Workspace
 
 __all__ = [
+    "CaseImportError",
     "DOC_ID",
     "SEARCH_MODES",
     "Conflict",

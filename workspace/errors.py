@@ -5,6 +5,8 @@ Every message is Chinese and says what to do; ``field`` names the input at fault
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class WorkspaceError(Exception):
     """A request the workspace cannot carry out; ``code`` is stable for tools, ``message`` is for people."""
@@ -22,6 +24,16 @@ class InvalidInput(WorkspaceError):
 
 class InvalidCase(WorkspaceError):
     code = "invalid_case"
+
+
+class CaseImportError(InvalidCase):
+    """Files that do not make a case; ``problems`` lists every one with its file, sheet, row and column."""
+
+    def __init__(self, problems: list[Any]) -> None:
+        self.problems = problems
+        first = problems[0] if problems else None
+        super().__init__("；".join(str(p) for p in problems[:8]) + (f"；另有 {len(problems) - 8} 处" if len(problems) > 8 else ""), "file")
+        self.first = first
 
 
 class UnreadableDocument(WorkspaceError):

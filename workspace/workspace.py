@@ -31,7 +31,7 @@ from scoring.io import case_to_data
 from scoring.results import ScoreResult
 from workspace.db import Database, open_database
 from workspace.documents import DocumentStore
-from workspace.errors import Conflict, IndexUnavailable, InvalidCase, InvalidInput, NotFound, TooLarge, UnreadableDocument, UnsupportedType
+from workspace.errors import CaseImportError, Conflict, IndexUnavailable, InvalidCase, InvalidInput, NotFound, TooLarge, UnreadableDocument, UnsupportedType
 from workspace.chat import ChatAnswer, answer
 from workspace.keys import KeyStore
 from workspace.sessions import SessionNotFound, SessionStore
@@ -39,12 +39,15 @@ from workspace.views import OwnedView
 
 if TYPE_CHECKING:
     from checker import CheckReport
+    from scoring.workpapers import ImportResult
     from retrieval.index import IngestReport, PrecedentIndex, Progress
     from retrieval.store import DocumentRecord
 
 #: Document ids: a file name without its extension.
 DOC_ID = re.compile(r"^[\w\-.\u4e00-\u9fff（）()]{1,128}$")
 SEARCH_MODES = ("hybrid", "dense", "keyword")
+#: What a case can be imported from.
+CASE_SUFFIXES = (".xlsx", ".yaml", ".yml", ".json", ".docx", ".pdf", ".txt", ".md")
 
 
 class Workspace:
@@ -184,6 +187,70 @@ class Workspace:
             raise InvalidCase(message, first.field or None) from None
 
     @staticmethod
+    def import_case(files: list[tuple[str, bytes]], project_name: str | None = None) -> "ImportResult":
+        """A case from uploaded files: working-paper workbooks (.xlsx, any number, read together), one case file
+        (.yaml / .yml / .json), or one report (.docx / .pdf / .txt / .md, through the checker's case builder).
+
+        :class:`CaseImportError` lists every problem (file, sheet, row, column); nothing is half-imported.
+        """
+        from scoring.io import parse_case
+        from scoring.workpapers import ImportResult, import_workpapers
+
+        if not files:
+            raise InvalidInput("请至少上传一个文件（.xlsx 工作底稿、.yaml/.json 案例文件或 .docx/.pdf 报告）", "file")
+        kinds = {name: Path(name).suffix.lower() for name, _ in files}
+        unknown = [name for name, suffix in kinds.items() if suffix not in CASE_SUFFIXES]
+        if unknown:
+            raise UnsupportedType(f"不支持的文件类型：{'、'.join(unknown)}（可用：{'、'.join(CASE_SUFFIXES)}）", "file")
+        books = [(name, data) for name, data in files if kinds[name] == ".xlsx"]
+        others = [(name, data) for name, data in files if kinds[name] != ".xlsx"]
+        if books and others or len(others) > 1:
+            raise InvalidInput("一次只能导入一组 .xlsx 工作底稿，或一个案例文件，或一份报告", "file")
+        try:
+            if books:
+                return import_workpapers(books, project_name)
+            name, data = others[0]
+            if kinds[name] in (".yaml", ".yml", ".json"):
+                text = data.decode("utf-8-sig", errors="replace")
+                case = parse_case(text, name, "json" if kinds[name] == ".json" else "yaml")
+                return ImportResult(case, [], [], [f"{name}：案例文件，按原样导入"], [(name, "", "案例文件", 0)])
+            return Workspace._case_of_report(name, data)
+        except CaseFileError as exc:
+            raise CaseImportError(exc.problems) from None
+
+    @staticmethod
+    def _case_of_report(name: str, data: bytes) -> "ImportResult":
+        import tempfile
+
+        from checker import CheckError, check_with_case, load_report
+        from scoring.workpapers import ImportResult
+
+        try:
+            with tempfile.TemporaryDirectory() as folder:
+                target = Path(folder) / f"report{Path(name).suffix.lower()}"
+                target.write_bytes(data)
+                report, case, why = check_with_case(load_report(target))
+        except CheckError as exc:
+            raise UnreadableDocument(exc.reason, "file") from None
+        if case is None:
+            raise UnreadableDocument(f"{name}：{why}", "file")
+        notes = [f"{name}：由报告核对生成案例（{len(report.findings)} 处核对结果，见“报告核对”）"]
+        return ImportResult(case, [], [], notes, [(name, "", "报告", len(report.leaves))])
+
+    @staticmethod
+    def export_case(case: Case, fmt: str) -> tuple[bytes, str, str]:
+        """A case as a download: (bytes, media type, file suffix); xlsx in the working-paper layout."""
+        from scoring.io import dump_case
+
+        if fmt == "xlsx":
+            from scoring.workpapers.export import export_workbook
+
+            return export_workbook(case), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"
+        if fmt in ("yaml", "json"):
+            return dump_case(case, fmt).encode("utf-8"), "application/yaml" if fmt == "yaml" else "application/json", f".{fmt}"
+        raise InvalidInput(f"未知的导出格式 {fmt!r}（可用：xlsx、yaml、json）", "format")
+
+    @staticmethod
     def sample_case() -> dict[str, Any]:
         return case_to_data(load_case(SAMPLE_CASE))
 
@@ -280,6 +347,14 @@ class Workspace:
         except SessionNotFound:
             raise NotFound("会话不存在") from None
         return {**meta, "messages": [{"id": m.id, "role": m.role, "content": m.content, **m.payload, "created": m.created} for m in history]}
+
+    def session_case(self, session_id: str, owner: str) -> dict[str, Any]:
+        """The case a session holds (``case`` is ``None`` when none was set yet)."""
+        try:
+            meta = self.sessions.get(session_id, owner)
+        except SessionNotFound:
+            raise NotFound("会话不存在") from None
+        return {"id": session_id, "case": meta["case"]}
 
     def set_session_case(self, session_id: str, owner: str, case: dict[str, Any]) -> None:
         self.parse_case(case)

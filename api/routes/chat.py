@@ -41,6 +41,11 @@ def set_case(session_id: str, body: CaseBody, workspace: WorkspaceDep, who: Owne
     return {"id": session_id}
 
 
+@router.get("/v1/sessions/{session_id}/case")
+def get_session_case(session_id: str, workspace: WorkspaceDep, who: Owner) -> dict[str, Any]:
+    return workspace.session_case(session_id, who)
+
+
 @router.get("/v1/sessions/{session_id}")
 def get_session(session_id: str, workspace: WorkspaceDep, who: Owner) -> dict[str, Any]:
     return workspace.session(session_id, who)

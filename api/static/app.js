@@ -427,6 +427,9 @@
 
   function guardView(guard) {
     const violations = guard.violations || [];
+    if (guard.ok && (guard.missing || []).length) {
+      return el("div", { class: "guard missing", "data-testid": "guard" }, [`数字核对：${guard.missing.join("；")}（核对 ${guard.checked} 个数字）`]);
+    }
     if (guard.ok) {
       return el("div", { class: "guard ok", "data-testid": "guard" }, [`数字核对：通过（核对 ${guard.checked} 个数字）`]);
     }

@@ -57,7 +57,12 @@ def problems_section(data: DraftInput, title: str = "存在的问题及原因分
     context = {"problems": [_problem_context(problem, data.index, i in detailed) for i, problem in enumerate(data.problems)]}
     paragraphs, _ = render_paragraphs("template/problems.md.j2", context)
     if not data.problems:
-        paragraphs, _ = render_paragraphs("template/report_basic.md.j2", {"part": "other"})
+        from assistant.verify import deducted_leaves
+
+        leaves = deducted_leaves(data)
+        # No 问题清单 but points were lost: the problems are the deductions and their reasons, never 「无。」.
+        template = "template/problems_from_deductions.md.j2" if leaves else "template/report_basic.md.j2"
+        paragraphs, _ = render_paragraphs(template, {"leaves": leaves, "part": "other"})
     return Section(name="problems", title=title, paragraphs=paragraphs)
 
 

@@ -36,5 +36,12 @@ def build(data: DraftInput, title: str) -> list[Section]:
                 "precedent_ref": precedent_ref,
             }
         )
+    if not items:
+        from assistant.verify import deducted_leaves
+
+        leaves = deducted_leaves(data)
+        if leaves:  # no 问题清单: one suggestion per deducted leaf, marked for the evaluator, never an empty section
+            paragraphs, _ = render_paragraphs("template/suggestions_from_deductions.md.j2", {"leaves": leaves})
+            return [Section(name="suggestions", title=title, paragraphs=paragraphs)]
     paragraphs, _ = render_paragraphs("template/suggestions.md.j2", {"suggestions": items})
     return [Section(name="suggestions", title=title, paragraphs=paragraphs)]

@@ -18,6 +18,7 @@ from typing import Annotated, Any, NamedTuple, Protocol
 from core.plugins import Registry
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from core.plugins import Registry
 from scoring.numbers import ZERO, to_decimal
 
 FUND_REF_PREFIX = "funds."

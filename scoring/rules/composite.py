@@ -44,7 +44,7 @@ class CompositeParams(RuleParams):
         if not isinstance(kind, str) or kind not in REGISTRY:
             raise ValueError(f"base 的评分规则类型 {kind!r} 未知（可用：{'、'.join(k for k in REGISTRY if k != 'composite')}）")
         try:
-            return REGISTRY[kind].params.model_validate(value)
+            return REGISTRY[str(kind)].params.model_validate(value)
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(part) for part in first["loc"])

@@ -54,6 +54,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/v1/score"): "stateless",
     ("POST", "/v1/check"): "stateless",
     ("POST", "/v1/drafts/export"): "stateless",
+    ("POST", "/v1/cases/import"): "stateless",
+    ("POST", "/v1/cases/export"): "stateless",
     ("POST", "/v1/precedents/search"): "reads-documents",
     ("GET", "/v1/passages/{doc_id}/{ordinal}"): "reads-documents",
     ("POST", "/v1/drafts"): "reads-documents",
@@ -63,6 +65,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/v1/sessions"): "sessions",
     ("GET", "/v1/sessions"): "sessions",
     ("GET", "/v1/sessions/{session_id}"): "sessions",
+    ("GET", "/v1/sessions/{session_id}/case"): "sessions",
     ("PUT", "/v1/sessions/{session_id}/case"): "sessions",
     ("POST", "/v1/sessions/{session_id}/messages"): "sessions",
 }
@@ -189,6 +192,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/v1/documents"): {"files": {"file": ("x.md", b"# x\n\ny\n", "text/markdown")}},
     ("POST", "/v1/sessions"): {"json": {"title": "t"}},
     ("PUT", "/v1/sessions/{session_id}/case"): {"json": {"case": SAMPLE}},
+    ("POST", "/v1/cases/import"): {"files": {"file": ("case.json", __import__("json").dumps(SAMPLE).encode(), "application/json")}},
+    ("POST", "/v1/cases/export"): {"json": {"case": SAMPLE, "format": "yaml"}},
     ("POST", "/v1/sessions/{session_id}/messages"): {"json": {"content": "预算执行率是多少"}},
 }
 
@@ -252,6 +257,12 @@ def _session_read(client: TestClient, a: dict[str, str], b: dict[str, str], owne
     assert response.status_code == 404 and "甲的会话" not in response.text
 
 
+def _session_case_read(client: TestClient, a: dict[str, str], b: dict[str, str], owned: dict[str, Any]) -> None:
+    response = client.get(f"/v1/sessions/{owned['session']}/case", headers=b)
+    assert response.status_code == 404 and "甲的会话" not in response.text
+    assert client.get(f"/v1/sessions/{owned['session']}/case", headers=a).status_code == 200
+
+
 def _session_case(client: TestClient, a: dict[str, str], b: dict[str, str], owned: dict[str, Any]) -> None:
     other = {**SAMPLE, "project": {**SAMPLE["project"], "name": "乙改的案例"}}
     assert client.put(f"/v1/sessions/{owned['session']}/case", json={"case": other}, headers=b).status_code == 404
@@ -310,6 +321,7 @@ ISOLATION: dict[tuple[str, str], Callable[..., None]] = {
     ("POST", "/v1/sessions"): _sessions_create,
     ("GET", "/v1/sessions/{session_id}"): _session_read,
     ("PUT", "/v1/sessions/{session_id}/case"): _session_case,
+    ("GET", "/v1/sessions/{session_id}/case"): _session_case_read,
     ("POST", "/v1/sessions/{session_id}/messages"): _session_message,
     ("GET", "/v1/documents"): _documents_list,
     ("POST", "/v1/documents"): _documents_upload,
