@@ -21,12 +21,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT
+from conftest import ROOT, make_pdf
 from retrieval.embedders import HashEmbedder
 from retrieval.index import PrecedentIndex
 from retrieval.loaders import LoadError, load_document
 from retrieval.models import LoadedDocument
-from test_loaders import make_pdf
 
 EXTENSIONS = [".docx", ".pdf", ".txt", ".md"]
 CHINESE = re.compile(r"[\u4e00-\u9fff]")

@@ -16,7 +16,7 @@ from docx.oxml.ns import qn
 from pypdf import PdfReader, PdfWriter
 from ruamel.yaml import YAML
 
-from conftest import ROOT, seed_path
+from conftest import ROOT, make_pdf, seed_path
 from retrieval.chunking import chunk_document
 from core.plugins import hookimpl, register_plugin, unregister_plugin
 from retrieval.loaders import base as loader_base
@@ -32,36 +32,6 @@ def assert_offsets(doc: LoadedDocument) -> None:
     for block in doc.blocks:
         assert doc.text[block.start:block.end] == block.text
         assert block.text.strip(), block
-
-
-def make_pdf(pages: list[str]) -> bytes:
-    """A minimal valid PDF: one Helvetica text line per page, xref offsets computed."""
-    count = len(pages)
-    page_ids = [3 + 2 * i for i in range(count)]
-    font_id = 3 + 2 * count
-    objects: dict[int, bytes] = {
-        1: b"<< /Type /Catalog /Pages 2 0 R >>",
-        2: b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % i for i in page_ids) + b"] /Count %d >>" % count,
-        font_id: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    }
-    for page_id, text in zip(page_ids, pages):
-        stream = b"BT /F1 12 Tf 72 720 Td (" + text.encode("ascii") + b") Tj ET"
-        objects[page_id] = (
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
-            b"/Resources << /Font << /F1 %d 0 R >> >> >>" % (page_id + 1, font_id)
-        )
-        objects[page_id + 1] = b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream"
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = {}
-    for number in sorted(objects):
-        offsets[number] = len(out)
-        out += b"%d 0 obj\n" % number + objects[number] + b"\nendobj\n"
-    xref = len(out)
-    size = max(objects) + 1
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % size
-    out += b"".join(b"%010d 00000 n \n" % offsets[n] for n in range(1, size))
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, xref)
-    return bytes(out)
 
 
 def make_docx(path: Path) -> Path:
@@ -126,7 +96,7 @@ def test_plugin_loader_dispatches_case_insensitively(tmp_path: Path) -> None:
 
 
 def test_load_bytes_reads_an_upload_like_the_file(tmp_path: Path) -> None:
-    source = Path(__file__).resolve().parent.parent / "corpus" / "reports" / "r01_zhengwuyun.md"
+    source = ROOT / "corpus" / "reports" / "r01_zhengwuyun.md"
     from_file = load_document(source)
     from_bytes = load_bytes(source.read_bytes(), source.name)
     assert from_bytes.text == from_file.text and from_bytes.meta.title == from_file.meta.title
