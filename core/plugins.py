@@ -112,13 +112,16 @@ class Registry(Generic[T]):
         self._items: dict[str, T] = {}
         self._owners: dict[str, str] = {}
         self._seen = -1
+        self._started = False
 
     def _collect(self) -> dict[str, T]:
-        for module in self.builtins:
-            register_builtin(module)
-        load_entry_points()
-        if self._seen == _generation:
+        if self._seen == _generation:  # the hot path: one comparison (the engine looks rules up per leaf)
             return self._items
+        if not self._started:
+            self._started = True
+            for module in self.builtins:
+                register_builtin(module)
+            load_entry_points()
         items: dict[str, T] = {}
         owners: dict[str, str] = {}
         for impl in getattr(_manager.hook, self.hook).get_hookimpls():  # in registration order
