@@ -19,7 +19,7 @@ from typing import Any
 from retrieval.chunking import chunk_document
 from retrieval.embedders import Embedder, make_embedder
 from retrieval.intent import intended_kinds
-from retrieval.keyword import KeywordIndex
+from retrieval.keyword import KeywordIndex, lexical_overlap
 from retrieval.loaders import SUPPORTED_EXTENSIONS, LoadError, load_document
 from retrieval.loaders.base import format_size
 from retrieval.search import Hit, Rows, SearchFilters, collapse_near_duplicates, index_text, make_citation, rrf, score_fusion
@@ -35,9 +35,15 @@ log = logging.getLogger(__name__)
 
 #: How much a passage of the section kind the query asks for is preferred in the fused ranking.
 INTENT_BOOST = 1.5
-#: Weight of the scaled dense score added to the scaled keyword score in the default (hybrid) mode,
-#: chosen on the tune split of tests/fixtures/passage_queries.yaml and the section-level queries.
-DENSE_WEIGHT = 0.3
+#: Weight of the scaled dense score added to the scaled keyword score in the default (hybrid) mode
+#: when the query's words are found in the best keyword passages: the dense ranking only breaks ties.
+#: Chosen on the tune split of tests/fixtures/passage_queries.yaml and the section-level queries.
+DENSE_WEIGHT = 0.15
+#: ... and when they are not (a paraphrase, a colloquial question): the dense ranking counts fully.
+DENSE_WEIGHT_PARAPHRASE = 1.0
+#: Share of the query's character bigrams that the best of the top keyword passages must contain
+#: for the query to count as lexical (routing between the two weights above).
+LEXICAL_OVERLAP = 0.4
 #: "score" (calibrated score fusion, the default) or "rrf" (reciprocal-rank fusion, the old default).
 FUSION = "score"
 
@@ -222,7 +228,7 @@ class PrecedentIndex:
                         metas.append(meta)
             order = sorted(range(len(ids)), key=lambda i: (metas[i]["doc_id"], metas[i]["ordinal"]))
             rows = Rows([ids[i] for i in order], [texts[i] for i in order], [metas[i] for i in order])
-            loaded = KeywordIndex.build(rows.ids, [rows.index_text(i) for i in range(len(rows.ids))])
+            loaded = KeywordIndex.build(rows.ids, [rows.index_text(i) for i in range(len(rows.ids))], rows.texts)
             try:
                 loaded.save(self._keyword_dir, version)
                 _save_rows(self._keyword_dir, version, rows)
@@ -257,7 +263,9 @@ class PrecedentIndex:
     def rank(self, query: str, dense: list[tuple[str, float]], keyword: list[tuple[str, float]], rows: Rows, filters: SearchFilters, k: int, mode: str) -> list[Hit]:
         """Fuse the candidate lists, prefer the section kinds the query asks for, drop near-duplicates."""
         if mode == "hybrid" and FUSION == "score":
-            fused = score_fusion(dense, keyword, DENSE_WEIGHT)
+            top_texts = [rows.index_text(rows.position[cid]) for cid, _ in keyword[:3]]
+            lexical = lexical_overlap(query, top_texts) >= LEXICAL_OVERLAP
+            fused = score_fusion(dense, keyword, DENSE_WEIGHT if lexical else DENSE_WEIGHT_PARAPHRASE)
         else:
             fused = rrf([[cid for cid, _ in dense], [cid for cid, _ in keyword]])
         wanted = intended_kinds(query) if not filters.kinds else set()

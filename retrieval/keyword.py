@@ -1,7 +1,15 @@
-"""Chinese keyword search: jieba tokens scored by BM25 (bm25s), persisted beside the vector store.
+"""Chinese keyword search: jieba tokens plus character bigrams scored by BM25 (bm25s), persisted beside the vector store.
 
 Chroma's own full-text filter is trigram based and misses two-character
 Chinese terms (资金, 采购), so keyword search lives here.
+
+Two granularities are indexed: whole chunks, and the small units inside them
+(sentences and table rows). A chunk's keyword score is its own scaled BM25
+score plus :data:`UNIT_WEIGHT` × the scaled score of its best unit, so a short
+table row or one sentence that matches well is found even when the rest of its
+chunk is about something else, and the chunk (with its section) is returned.
+Character bigrams back up jieba where it cuts a colloquial or rare phrase
+differently in the query and in the report ("先干活后签合同").
 """
 
 from __future__ import annotations
@@ -27,6 +35,13 @@ DOMAIN_TERMS = (
 for _term in DOMAIN_TERMS:
     jieba.add_word(_term)
 
+#: Bump when tokenizing or unit splitting changes: a saved index of another version is rebuilt.
+KEYWORD_VERSION = "bigram-units-1"
+#: Weight of the best unit's scaled score added to the chunk's scaled score (tuned on the tune split).
+UNIT_WEIGHT = 1.0
+_UNIT_SPLIT = re.compile(r"(?<=[。；;！？!?\n])")
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+
 STOPWORDS = frozenset("的 了 和 与 及 等 在 是 对 为 中 将 有 或 并 其 该 由 于 以 把 被 之 也 都 而 但 如 个 一 上 下 不 要 就 从 向 到 之间 以及 进行 相关 情况 存在 方面 怎么 如何 什么 哪些 以往 报告 里".split())
 _TOKEN = re.compile(r"[\u4e00-\u9fffA-Za-z0-9%.]+")
 
@@ -41,30 +56,91 @@ def tokenize(text: str) -> list[str]:
     return tokens
 
 
-class KeywordIndex:
-    """BM25 over chunk texts; rows are addressed by position in ``ids``."""
+def bigrams(text: str) -> list[str]:
+    """Overlapping two-character pieces of each run of Chinese characters."""
+    return [run[i : i + 2] for run in _CJK_RUN.findall(text) for i in range(len(run) - 1)]
 
-    def __init__(self, ids: list[str], retriever: bm25s.BM25 | None) -> None:
+
+def lexical_overlap(query: str, texts: list[str]) -> float:
+    """Largest share of the query's distinct character bigrams that one of ``texts`` contains (0 if none)."""
+    wanted = set(bigrams(query))
+    if not wanted or not texts:
+        return 0.0
+    return max(len(wanted & set(bigrams(text))) for text in texts) / len(wanted)
+
+
+def index_tokens(text: str) -> list[str]:
+    """What the BM25 indexes see: jieba search-mode tokens followed by character bigrams."""
+    return tokenize(text) + bigrams(text)
+
+
+def units(text: str) -> list[str]:
+    """The small units of a chunk text: its sentences and lines (a table row is one line)."""
+    return [piece for piece in _UNIT_SPLIT.split(text) if len(piece.strip()) > 3]
+
+
+def _scaled(pairs: list[tuple[int, float]]) -> dict[int, float]:
+    if not pairs:
+        return {}
+    top = max(score for _, score in pairs)
+    low = min(score for _, score in pairs)
+    span = top - low
+    return {row: (score - low) / span if span > 1e-9 else 1.0 for row, score in pairs}
+
+
+class KeywordIndex:
+    """BM25 over chunk texts and over their units; rows are addressed by position in ``ids``."""
+
+    def __init__(self, ids: list[str], retriever: bm25s.BM25 | None, unit_rows: list[int] | None = None, unit_retriever: bm25s.BM25 | None = None) -> None:
         self.ids = ids
         self.position = {chunk_id: i for i, chunk_id in enumerate(ids)}
         self._retriever = retriever
+        self._unit_rows = np.asarray(unit_rows or [], dtype=np.int64)
+        self._unit_retriever = unit_retriever
 
     @classmethod
-    def build(cls, ids: list[str], texts: list[str]) -> "KeywordIndex":
+    def build(cls, ids: list[str], texts: list[str], bodies: list[str] | None = None) -> "KeywordIndex":
+        """Index ``texts`` (chunk with its title and headings); units come from ``bodies`` (the chunk text alone)."""
         if not ids:
             return cls([], None)
         retriever = bm25s.BM25()
-        retriever.index([tokenize(text) or ["∅"] for text in texts], show_progress=False)
-        return cls(ids, retriever)
+        retriever.index([index_tokens(text) or ["∅"] for text in texts], show_progress=False)
+        unit_rows: list[int] = []
+        unit_tokens: list[list[str]] = []
+        for row, body in enumerate(bodies if bodies is not None else texts):
+            for unit in units(body):
+                unit_rows.append(row)
+                unit_tokens.append(index_tokens(unit) or ["∅"])
+        unit_retriever = None
+        if unit_tokens:
+            unit_retriever = bm25s.BM25()
+            unit_retriever.index(unit_tokens, show_progress=False)
+        return cls(ids, retriever, unit_rows, unit_retriever)
 
     def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[str, float]]:
-        """Top ``k`` (chunk id, score) with a positive score; ``mask`` (0/1 per row) applies filters."""
-        tokens = tokenize(query)
+        """Top ``k`` (chunk id, score) with a positive score; ``mask`` (0/1 per row) applies filters.
+
+        The score is the chunk's scaled BM25 plus :data:`UNIT_WEIGHT` × its best unit's scaled BM25.
+        """
+        tokens = index_tokens(query)
         if self._retriever is None or not tokens or k <= 0:
             return []
-        k = min(k, len(self.ids))
-        rows, scores = self._retriever.retrieve([tokens], k=k, show_progress=False, weight_mask=mask, n_threads=1)
-        return [(self.ids[int(row)], float(score)) for row, score in zip(rows[0], scores[0]) if score > 0]
+        n = min(k, len(self.ids))
+        rows, scores = self._retriever.retrieve([tokens], k=n, show_progress=False, weight_mask=mask, n_threads=1)
+        chunk = _scaled([(int(row), float(score)) for row, score in zip(rows[0], scores[0]) if score > 0])
+        best: dict[int, float] = {}
+        if self._unit_retriever is not None and len(self._unit_rows):
+            unit_mask = mask[self._unit_rows] if mask is not None else None
+            m = min(k * 3, len(self._unit_rows))
+            unit_hits, unit_scores = self._unit_retriever.retrieve([tokens], k=m, show_progress=False, weight_mask=unit_mask, n_threads=1)
+            for unit, score in zip(unit_hits[0], unit_scores[0]):
+                row = int(self._unit_rows[int(unit)])
+                if score > 0 and score > best.get(row, 0.0):
+                    best[row] = float(score)
+        unit = _scaled(list(best.items()))
+        fused = {row: chunk.get(row, 0.0) + UNIT_WEIGHT * unit.get(row, 0.0) for row in set(chunk) | set(unit)}
+        ranked = sorted(fused.items(), key=lambda item: item[1], reverse=True)[:k]
+        return [(self.ids[row], score) for row, score in ranked if score > 0]
 
     def save(self, directory: Path, version: str) -> None:
         """Write to a temporary folder, then swap it in, so a crash never leaves half an index."""
@@ -74,7 +150,10 @@ class KeywordIndex:
             tmp.mkdir(parents=True)
             if self._retriever is not None:
                 self._retriever.save(str(tmp), show_progress=False)
-            (tmp / "ids.json").write_text(json.dumps({"version": version, "ids": self.ids}, ensure_ascii=False), encoding="utf-8")
+            if self._unit_retriever is not None:
+                self._unit_retriever.save(str(tmp / "units"), show_progress=False)
+            meta = {"version": f"{KEYWORD_VERSION}:{version}", "ids": self.ids, "unit_rows": self._unit_rows.tolist()}
+            (tmp / "ids.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         except BaseException:  # disk full, read-only: the previous index stays, no half-written folder is left
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -92,13 +171,15 @@ class KeywordIndex:
             meta = json.loads((directory / "ids.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        if meta.get("version") != version:
+        if meta.get("version") != f"{KEYWORD_VERSION}:{version}":
             return None
         ids = meta["ids"]
         if not ids:
             return cls([], None)
+        unit_rows = meta.get("unit_rows") or []
         try:
             retriever = bm25s.BM25.load(str(directory), show_progress=False, verbosity=0)
+            unit_retriever = bm25s.BM25.load(str(directory / "units"), show_progress=False, verbosity=0) if unit_rows else None
         except Exception:  # a damaged index is rebuilt, never trusted
             return None
-        return cls(ids, retriever)
+        return cls(ids, retriever, unit_rows, unit_retriever)
