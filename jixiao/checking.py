@@ -9,10 +9,13 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from checker import CheckError, CheckReport, check_with_case, load_report
-from checker.findings import KINDS
+from typing import TYPE_CHECKING
+
 from scoring import dump_case
 from scoring.io import write_atomic
+
+if TYPE_CHECKING:  # the checker pulls in the loaders (python-docx, pypdf): import it when `check` runs
+    from checker import CheckReport
 
 console = Console(highlight=False, soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
@@ -41,6 +44,8 @@ def check(
     if case is not None and case.suffix.lower() not in (".yaml", ".yml", ".json"):
         print("错误：--case 只支持 .yaml、.yml 或 .json 文件", file=sys.stderr)
         raise typer.Exit(2)
+    from checker import CheckError, check_with_case, load_report
+
     try:
         doc = load_report(report)
     except CheckError as exc:
@@ -63,6 +68,8 @@ def check(
 
 def print_report(result: CheckReport) -> None:
     """The report as a reviewer reads it: figures first, then every finding with its places."""
+    from checker.findings import KINDS
+
     console.print(f"报告：{result.title}（{result.source}）", markup=False)
     total = "—" if result.stated_total is None else str(result.stated_total)
     recomputed = "—" if result.recomputed_total is None else str(result.recomputed_total)

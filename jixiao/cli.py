@@ -15,7 +15,6 @@ from rich.table import Table
 
 from scoring import RULES, CaseFileError, dump_case, load_case, score_case
 from scoring.io import write_atomic
-from scoring.xlsx import export_result_xlsx, import_scoring_sheet
 
 app = typer.Typer(
     name="jixiao",
@@ -66,6 +65,8 @@ def score(
     except CaseFileError as exc:
         _fail(exc)
     if xlsx is not None:
+        from scoring.xlsx import export_result_xlsx  # openpyxl: only for the commands that write or read Excel
+
         write_atomic(xlsx, export_result_xlsx(result))
     if as_json:
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
@@ -92,6 +93,8 @@ def import_xlsx(
     表中得分同时写入 stated，便于之后改用比率、每例扣分等规则时核对差异。
     合并单元格与空白单元格沿用上一行的指标名称。
     """
+    from scoring.xlsx import import_scoring_sheet
+
     try:
         case = import_scoring_sheet(workbook, sheet, name)
     except CaseFileError as exc:

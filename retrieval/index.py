@@ -16,18 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from retrieval.chunking import chunk_document
 from retrieval.embedders import Embedder, make_embedder
 from retrieval.intent import intended_kinds
 from retrieval.keyword import KeywordIndex, lexical_overlap
-from retrieval.loaders import SUPPORTED_EXTENSIONS, LoadError, load_document
-from retrieval.loaders.base import format_size
 from retrieval.search import Hit, Rows, SearchFilters, collapse_near_duplicates, index_text, make_citation, rrf, score_fusion
 from retrieval.store import ChromaStore, DocumentRecord, chunk_key
 from retrieval.vector_cache import CachedEmbedder, VectorCache
 
 #: Bump when loading or chunking changes, so re-ingesting picks the change up.
-PIPELINE_VERSION = "chunking-1/context-1"
+PIPELINE_VERSION = "chunking-1/context-1/meta-2"
 
 Progress = Callable[[str, int, int, str], None]
 
@@ -68,6 +65,8 @@ def bundle_path(corpus_dir: Path, embedder_name: str) -> Path:
 
 def discover(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[str, str]]]:
     """Files to ingest under ``paths`` (folders are searched recursively), and paths that cannot be."""
+    from retrieval.loaders import SUPPORTED_EXTENSIONS
+
     files: list[Path] = []
     problems: list[tuple[str, str]] = []
     for path in paths:
@@ -126,6 +125,8 @@ class PrecedentIndex:
             return self._ingest(paths, prune, progress)
 
     def _ingest(self, paths: Iterable[Path], prune: bool, progress: Progress | None) -> IngestReport:
+        from retrieval.loaders import LoadError
+
         started = time.perf_counter()
         report = IngestReport()
         files, report.failed = discover([Path(p) for p in paths])
@@ -152,6 +153,11 @@ class PrecedentIndex:
         return report
 
     def _ingest_file(self, path: Path, catalog: dict[str, DocumentRecord], report: IngestReport, progress: Progress | None) -> str:
+        # The loaders pull in python-docx and pypdf: imported only when something is ingested.
+        from retrieval.chunking import chunk_document
+        from retrieval.loaders import LoadError, load_document
+        from retrieval.loaders.base import format_size
+
         try:
             size = path.stat().st_size
             if size > self.max_bytes:  # refuse before reading: a huge file must not be pulled into memory to be hashed
@@ -228,7 +234,8 @@ class PrecedentIndex:
                         metas.append(meta)
             order = sorted(range(len(ids)), key=lambda i: (metas[i]["doc_id"], metas[i]["ordinal"]))
             rows = Rows([ids[i] for i in order], [texts[i] for i in order], [metas[i] for i in order])
-            loaded = KeywordIndex.build(rows.ids, [rows.index_text(i) for i in range(len(rows.ids))], rows.texts)
+            tables = [text for text, meta in zip(rows.texts, rows.metas) if meta.get("section_kind") in ("scoring_table", "findings_list")]
+            loaded = KeywordIndex.build(rows.ids, [rows.index_text(i) for i in range(len(rows.ids))], rows.texts, tables)
             try:
                 loaded.save(self._keyword_dir, version)
                 _save_rows(self._keyword_dir, version, rows)

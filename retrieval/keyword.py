@@ -20,11 +20,13 @@ import re
 import shutil
 from pathlib import Path
 
-import bm25s
-import jieba
+import threading
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
-jieba.setLogLevel(logging.WARNING)
+if TYPE_CHECKING:
+    import bm25s
 
 # Terms of the trade that jieba would otherwise cut in the wrong place.
 DOMAIN_TERMS = (
@@ -32,8 +34,41 @@ DOMAIN_TERMS = (
     "等级保护", "等保测评", "政务云", "雪亮工程", "一网通办", "运维报告", "资产移交", "合同变更",
     "补充协议", "验收报告", "质保金", "尾款", "结余", "结转", "满意度", "成本节约率", "整改",
 )
-for _term in DOMAIN_TERMS:
-    jieba.add_word(_term)
+#: Frequency given to domain terms and to the terms grown from tables (jieba's add_word default is lower).
+_TERM_FREQ = 2000
+_TERM_CELL = re.compile(r"^[\u4e00-\u9fff]{3,10}$")
+_QUERY_DICT = "query_dict.txt"
+
+_lock = threading.Lock()
+_full: Any = None
+
+
+def _jieba() -> Any:
+    """jieba's default tokenizer with the domain terms, loaded on first use (its dictionary costs about a second)."""
+    global _full
+    with _lock:
+        if _full is None:
+            import jieba
+
+            jieba.setLogLevel(logging.WARNING)
+            for term in DOMAIN_TERMS:
+                jieba.add_word(term, _TERM_FREQ)
+            _full = jieba.dt
+        return _full
+
+
+def grow_terms(table_rows: list[str]) -> list[str]:
+    """Domain terms grown from the corpus: short all-Chinese cells of scoring tables and findings lists.
+
+    Indicator names (预算执行率, 资金使用合规性) and 问题定性 (政府采购管理不规范) are the
+    words reviewers ask with; jieba's general dictionary cuts many of them apart.
+    """
+    terms = sorted({cell.strip() for row in table_rows for cell in row.split("\t") if _TERM_CELL.match(cell.strip())})
+    tokenizer = _jieba()
+    for term in terms:
+        tokenizer.add_word(term, _TERM_FREQ)
+    return terms
+
 
 #: Bump when tokenizing or unit splitting changes: a saved index of another version is rebuilt.
 KEYWORD_VERSION = "bigram-units-1"
@@ -46,10 +81,10 @@ STOPWORDS = frozenset("的 了 和 与 及 等 在 是 对 为 中 将 有 或 �
 _TOKEN = re.compile(r"[\u4e00-\u9fffA-Za-z0-9%.]+")
 
 
-def tokenize(text: str) -> list[str]:
-    """Search-mode jieba tokens without punctuation and stop words."""
+def tokenize(text: str, tokenizer: Any = None) -> list[str]:
+    """Search-mode jieba tokens without punctuation and stop words (``tokenizer``: jieba's full one by default)."""
     tokens = []
-    for token in jieba.cut_for_search(text):
+    for token in (tokenizer or _jieba()).cut_for_search(text):
         token = token.strip().lower()
         if token and _TOKEN.fullmatch(token) and token not in STOPWORDS:
             tokens.append(token)
@@ -69,9 +104,30 @@ def lexical_overlap(query: str, texts: list[str]) -> float:
     return max(len(wanted & set(bigrams(text))) for text in texts) / len(wanted)
 
 
-def index_tokens(text: str) -> list[str]:
+def index_tokens(text: str, tokenizer: Any = None) -> list[str]:
     """What the BM25 indexes see: jieba search-mode tokens followed by character bigrams."""
-    return tokenize(text) + bigrams(text)
+    return tokenize(text, tokenizer) + bigrams(text)
+
+
+def _write_query_dict(path: Path, words: set[str]) -> None:
+    """The index's own vocabulary as a jieba dictionary, with jieba's frequencies (a few thousand lines).
+
+    Queries are cut with it instead of jieba's 350,000-word dictionary, which takes
+    about a second to load: a word the index does not hold scores nothing anyway.
+    """
+    full = _jieba()
+    lines = [f"{word} {max(int(full.FREQ.get(word) or 0), 1)}" for word in sorted(words) if len(word) >= 2 and not any(ch.isspace() for ch in word)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _query_tokenizer(path: Path) -> Any:
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer(dictionary=str(path))
+    tokenizer.tmp_dir = str(path.parent)  # its cache beside the index, not in the shared temp folder
+    tokenizer.initialize()
+    return tokenizer
 
 
 def units(text: str) -> list[str]:
@@ -91,20 +147,51 @@ def _scaled(pairs: list[tuple[int, float]]) -> dict[int, float]:
 class KeywordIndex:
     """BM25 over chunk texts and over their units; rows are addressed by position in ``ids``."""
 
-    def __init__(self, ids: list[str], retriever: bm25s.BM25 | None, unit_rows: list[int] | None = None, unit_retriever: bm25s.BM25 | None = None) -> None:
+    def __init__(
+        self,
+        ids: list[str],
+        retriever: "bm25s.BM25 | None",
+        unit_rows: list[int] | None = None,
+        unit_retriever: "bm25s.BM25 | None" = None,
+        query_dict: Path | None = None,
+        words: set[str] | None = None,
+    ) -> None:
         self.ids = ids
+        self._query_dict = query_dict
+        self._words = words or set()
+        self._tokenizer: Any = None
         self.position = {chunk_id: i for i, chunk_id in enumerate(ids)}
         self._retriever = retriever
         self._unit_rows = np.asarray(unit_rows or [], dtype=np.int64)
         self._unit_retriever = unit_retriever
 
+    def _query_tokens(self, query: str) -> list[str]:
+        if self._tokenizer is None and self._query_dict is not None and self._query_dict.exists():
+            try:
+                self._tokenizer = _query_tokenizer(self._query_dict)
+            except Exception:  # an unreadable dictionary: cut with jieba's full one
+                self._query_dict = None
+        return index_tokens(query, self._tokenizer)
+
     @classmethod
-    def build(cls, ids: list[str], texts: list[str], bodies: list[str] | None = None) -> "KeywordIndex":
-        """Index ``texts`` (chunk with its title and headings); units come from ``bodies`` (the chunk text alone)."""
+    def build(cls, ids: list[str], texts: list[str], bodies: list[str] | None = None, table_rows: list[str] | None = None) -> "KeywordIndex":
+        """Index ``texts`` (chunk with its title and headings); units come from ``bodies`` (the chunk text alone).
+
+        ``table_rows`` (rows of scoring tables and findings lists) grow the jieba dictionary first.
+        """
         if not ids:
             return cls([], None)
+        import bm25s
+
+        grow_terms(table_rows or [])
+        words: set[str] = set()
+        chunk_tokens = []
+        for text in texts:
+            tokens = tokenize(text)
+            words.update(tokens)
+            chunk_tokens.append((tokens + bigrams(text)) or ["∅"])
         retriever = bm25s.BM25()
-        retriever.index([index_tokens(text) or ["∅"] for text in texts], show_progress=False)
+        retriever.index(chunk_tokens, show_progress=False)
         unit_rows: list[int] = []
         unit_tokens: list[list[str]] = []
         for row, body in enumerate(bodies if bodies is not None else texts):
@@ -115,15 +202,17 @@ class KeywordIndex:
         if unit_tokens:
             unit_retriever = bm25s.BM25()
             unit_retriever.index(unit_tokens, show_progress=False)
-        return cls(ids, retriever, unit_rows, unit_retriever)
+        return cls(ids, retriever, unit_rows, unit_retriever, words=words)
 
     def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[str, float]]:
         """Top ``k`` (chunk id, score) with a positive score; ``mask`` (0/1 per row) applies filters.
 
         The score is the chunk's scaled BM25 plus :data:`UNIT_WEIGHT` × its best unit's scaled BM25.
         """
-        tokens = index_tokens(query)
-        if self._retriever is None or not tokens or k <= 0:
+        if self._retriever is None or k <= 0:
+            return []
+        tokens = self._query_tokens(query)
+        if not tokens:
             return []
         n = min(k, len(self.ids))
         rows, scores = self._retriever.retrieve([tokens], k=n, show_progress=False, weight_mask=mask, n_threads=1)
@@ -152,6 +241,8 @@ class KeywordIndex:
                 self._retriever.save(str(tmp), show_progress=False)
             if self._unit_retriever is not None:
                 self._unit_retriever.save(str(tmp / "units"), show_progress=False)
+            if self._words:
+                _write_query_dict(tmp / _QUERY_DICT, self._words)
             meta = {"version": f"{KEYWORD_VERSION}:{version}", "ids": self.ids, "unit_rows": self._unit_rows.tolist()}
             (tmp / "ids.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         except BaseException:  # disk full, read-only: the previous index stays, no half-written folder is left
@@ -163,6 +254,8 @@ class KeywordIndex:
             directory.rename(old)
         tmp.rename(directory)
         shutil.rmtree(old, ignore_errors=True)
+        if (directory / _QUERY_DICT).exists():  # cut queries the same way as after a load
+            self._query_dict, self._tokenizer = directory / _QUERY_DICT, None
 
     @classmethod
     def load(cls, directory: Path, version: str) -> "KeywordIndex | None":
@@ -177,9 +270,12 @@ class KeywordIndex:
         if not ids:
             return cls([], None)
         unit_rows = meta.get("unit_rows") or []
+        import bm25s
+
         try:
             retriever = bm25s.BM25.load(str(directory), show_progress=False, verbosity=0)
             unit_retriever = bm25s.BM25.load(str(directory / "units"), show_progress=False, verbosity=0) if unit_rows else None
         except Exception:  # a damaged index is rebuilt, never trusted
             return None
-        return cls(ids, retriever, unit_rows, unit_retriever)
+        query_dict = directory / _QUERY_DICT
+        return cls(ids, retriever, unit_rows, unit_retriever, query_dict if query_dict.exists() else None)
