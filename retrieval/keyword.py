@@ -144,6 +144,47 @@ def _scaled(pairs: list[tuple[int, float]]) -> dict[int, float]:
     return {row: (score - low) / span if span > 1e-9 else 1.0 for row, score in pairs}
 
 
+class _Scores:
+    """A BM25 index's precomputed score matrix (CSC: one column per token), scored with numpy alone.
+
+    bm25s builds and saves it; searching needs only these arrays, so a search
+    process does not import bm25s and scipy (about a second on this machine).
+    """
+
+    def __init__(self, vocab: dict[str, int], data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, num_docs: int) -> None:
+        self.vocab, self.data, self.indices, self.indptr, self.num_docs = vocab, data, indices, indptr, num_docs
+
+    @classmethod
+    def of(cls, retriever: "bm25s.BM25") -> "_Scores":
+        scores = retriever.scores
+        return cls(dict(retriever.vocab_dict), np.asarray(scores["data"]), np.asarray(scores["indices"]), np.asarray(scores["indptr"]), int(scores["num_docs"]))
+
+    @classmethod
+    def load(cls, directory: Path) -> "_Scores":
+        params = json.loads((directory / "params.index.json").read_text(encoding="utf-8"))
+        vocab = json.loads((directory / "vocab.index.json").read_text(encoding="utf-8"))
+        arrays = [np.load(directory / f"{name}.csc.index.npy") for name in ("data", "indices", "indptr")]
+        return cls(vocab, *arrays, int(params["num_docs"]))
+
+    def top(self, tokens: list[str], k: int, mask: np.ndarray | None) -> list[tuple[int, float]]:
+        """Top ``k`` (row, score) with a positive score; ``mask`` (0/1 per row) applies filters."""
+        totals = np.zeros(self.num_docs, dtype=np.float32)
+        for token in tokens:
+            column = self.vocab.get(token)
+            if column is None or column + 1 >= len(self.indptr):
+                continue
+            start, end = int(self.indptr[column]), int(self.indptr[column + 1])
+            np.add.at(totals, self.indices[start:end], self.data[start:end])
+        if mask is not None:
+            totals *= mask
+        k = min(k, self.num_docs)
+        if k <= 0:
+            return []
+        best = np.argpartition(-totals, k - 1)[:k]
+        best = best[np.argsort(-totals[best], kind="stable")]
+        return [(int(row), float(totals[row])) for row in best if totals[row] > 0]
+
+
 class KeywordIndex:
     """BM25 over chunk texts and over their units; rows are addressed by position in ``ids``."""
 
@@ -161,9 +202,11 @@ class KeywordIndex:
         self._words = words or set()
         self._tokenizer: Any = None
         self.position = {chunk_id: i for i, chunk_id in enumerate(ids)}
-        self._retriever = retriever
+        self._retriever = retriever  # kept after a build, for save(); None after a load
         self._unit_rows = np.asarray(unit_rows or [], dtype=np.int64)
         self._unit_retriever = unit_retriever
+        self._chunk_scores: _Scores | None = _Scores.of(retriever) if retriever is not None else None
+        self._unit_scores: _Scores | None = _Scores.of(unit_retriever) if unit_retriever is not None else None
 
     def _query_tokens(self, query: str) -> list[str]:
         if self._tokenizer is None and self._query_dict is not None and self._query_dict.exists():
@@ -209,23 +252,19 @@ class KeywordIndex:
 
         The score is the chunk's scaled BM25 plus :data:`UNIT_WEIGHT` × its best unit's scaled BM25.
         """
-        if self._retriever is None or k <= 0:
+        if self._chunk_scores is None or k <= 0:
             return []
         tokens = self._query_tokens(query)
         if not tokens:
             return []
-        n = min(k, len(self.ids))
-        rows, scores = self._retriever.retrieve([tokens], k=n, show_progress=False, weight_mask=mask, n_threads=1)
-        chunk = _scaled([(int(row), float(score)) for row, score in zip(rows[0], scores[0]) if score > 0])
+        chunk = _scaled(self._chunk_scores.top(tokens, k, mask))
         best: dict[int, float] = {}
-        if self._unit_retriever is not None and len(self._unit_rows):
+        if self._unit_scores is not None and len(self._unit_rows):
             unit_mask = mask[self._unit_rows] if mask is not None else None
-            m = min(k * 3, len(self._unit_rows))
-            unit_hits, unit_scores = self._unit_retriever.retrieve([tokens], k=m, show_progress=False, weight_mask=unit_mask, n_threads=1)
-            for unit, score in zip(unit_hits[0], unit_scores[0]):
-                row = int(self._unit_rows[int(unit)])
-                if score > 0 and score > best.get(row, 0.0):
-                    best[row] = float(score)
+            for unit, score in self._unit_scores.top(tokens, k * 3, unit_mask):
+                row = int(self._unit_rows[unit])
+                if score > best.get(row, 0.0):
+                    best[row] = score
         unit = _scaled(list(best.items()))
         fused = {row: chunk.get(row, 0.0) + UNIT_WEIGHT * unit.get(row, 0.0) for row in set(chunk) | set(unit)}
         ranked = sorted(fused.items(), key=lambda item: item[1], reverse=True)[:k]
@@ -270,12 +309,12 @@ class KeywordIndex:
         if not ids:
             return cls([], None)
         unit_rows = meta.get("unit_rows") or []
-        import bm25s
-
         try:
-            retriever = bm25s.BM25.load(str(directory), show_progress=False, verbosity=0)
-            unit_retriever = bm25s.BM25.load(str(directory / "units"), show_progress=False, verbosity=0) if unit_rows else None
+            chunk_scores = _Scores.load(directory)
+            unit_scores = _Scores.load(directory / "units") if unit_rows else None
         except Exception:  # a damaged index is rebuilt, never trusted
             return None
         query_dict = directory / _QUERY_DICT
-        return cls(ids, retriever, unit_rows, unit_retriever, query_dict if query_dict.exists() else None)
+        index = cls(ids, None, unit_rows, None, query_dict if query_dict.exists() else None)
+        index._chunk_scores, index._unit_scores = chunk_scores, unit_scores
+        return index
