@@ -57,7 +57,9 @@ class NaivePeer:
             text = path.read_text(encoding="utf-8", errors="replace")
             docs.extend(splitter.create_documents([text], metadatas=[{"doc_id": path.stem}]))
         self.chunks = len(docs)
-        self.bm25 = BM25Retriever.from_documents(docs, preprocess_func=jieba.lcut, k=k)
+        # A tokenizer of its own: jieba's stock dictionary, untouched by the terms jixiao adds to jieba.dt.
+        tokenizer = jieba.Tokenizer()
+        self.bm25 = BM25Retriever.from_documents(docs, preprocess_func=tokenizer.lcut, k=k)
         self._dir = tempfile.TemporaryDirectory(prefix="naive-peer-")
         store = Chroma.from_documents(docs, _Embeddings(), persist_directory=self._dir.name, collection_name="peer")
         dense = store.as_retriever(search_kwargs={"k": k})

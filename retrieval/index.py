@@ -35,9 +35,9 @@ INTENT_BOOST = 1.5
 #: Weight of the scaled dense score added to the scaled keyword score in the default (hybrid) mode
 #: when the query's words are found in the best keyword passages: the dense ranking only breaks ties.
 #: Chosen on the tune split of tests/fixtures/passage_queries.yaml and the section-level queries.
-DENSE_WEIGHT = 0.15
+DENSE_WEIGHT = 0.08
 #: ... and when they are not (a paraphrase, a colloquial question): the dense ranking counts fully.
-DENSE_WEIGHT_PARAPHRASE = 1.0
+DENSE_WEIGHT_PARAPHRASE = 1.5
 #: Share of the query's character bigrams that the best of the top keyword passages must contain
 #: for the query to count as lexical (routing between the two weights above).
 LEXICAL_OVERLAP = 0.4
