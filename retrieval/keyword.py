@@ -163,8 +163,8 @@ class _Scores:
     def load(cls, directory: Path) -> "_Scores":
         params = json.loads((directory / "params.index.json").read_text(encoding="utf-8"))
         vocab = json.loads((directory / "vocab.index.json").read_text(encoding="utf-8"))
-        arrays = [np.load(directory / f"{name}.csc.index.npy") for name in ("data", "indices", "indptr")]
-        return cls(vocab, *arrays, int(params["num_docs"]))
+        data, indices, indptr = (np.load(directory / f"{name}.csc.index.npy") for name in ("data", "indices", "indptr"))
+        return cls(vocab, data, indices, indptr, int(params["num_docs"]))
 
     def top(self, tokens: list[str], k: int, mask: np.ndarray | None) -> list[tuple[int, float]]:
         """Top ``k`` (row, score) with a positive score; ``mask`` (0/1 per row) applies filters."""
@@ -261,8 +261,8 @@ class KeywordIndex:
         best: dict[int, float] = {}
         if self._unit_scores is not None and len(self._unit_rows):
             unit_mask = mask[self._unit_rows] if mask is not None else None
-            for unit, score in self._unit_scores.top(tokens, k * 3, unit_mask):
-                row = int(self._unit_rows[unit])
+            for unit_row, score in self._unit_scores.top(tokens, k * 3, unit_mask):
+                row = int(self._unit_rows[unit_row])
                 if score > best.get(row, 0.0):
                     best[row] = score
         unit = _scaled(list(best.items()))
