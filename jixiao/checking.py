@@ -11,8 +11,6 @@ from rich.console import Console
 
 from typing import TYPE_CHECKING
 
-from scoring import dump_case
-from scoring.io import write_atomic
 
 if TYPE_CHECKING:  # the checker pulls in the loaders (python-docx, pypdf): import it when `check` runs
     from checker import CheckReport
@@ -45,6 +43,8 @@ def check(
         print("错误：--case 只支持 .yaml、.yml 或 .json 文件", file=sys.stderr)
         raise typer.Exit(2)
     from checker import CheckError, check_with_case, load_report
+    from scoring import dump_case
+    from scoring.io import write_atomic
 
     try:
         doc = load_report(report)

@@ -13,8 +13,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from scoring import RULES, CaseFileError, dump_case, load_case, score_case
-from scoring.io import write_atomic
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the scoring package (pydantic models) loads only in the commands that score
+    from scoring import CaseFileError
 
 app = typer.Typer(
     name="jixiao",
@@ -60,6 +62,9 @@ def score(
     每个末级指标的“计算过程”列出代入数字后的算式（如 2 × 95.91% = 1.92）；
     案例中 stated 部分（报告所写的分数、等级、资金数）与重算结果不符的，逐条列在“检查”中。
     """
+    from scoring import CaseFileError, load_case, score_case
+    from scoring.io import write_atomic
+
     try:
         result = score_case(load_case(case))
     except CaseFileError as exc:
@@ -93,6 +98,8 @@ def import_xlsx(
     表中得分同时写入 stated，便于之后改用比率、每例扣分等规则时核对差异。
     合并单元格与空白单元格沿用上一行的指标名称。
     """
+    from scoring import CaseFileError, dump_case
+    from scoring.io import write_atomic
     from scoring.xlsx import import_scoring_sheet
 
     try:
@@ -120,6 +127,8 @@ def _leaves(nodes):  # type: ignore[no-untyped-def]
 @app.command()
 def rules(as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False) -> None:
     """列出可用的评分规则类型及其参数（写案例文件时对照）。"""
+    from scoring import RULES
+
     catalogue = []
     for rule in RULES.values():
         fields = {

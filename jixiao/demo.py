@@ -10,9 +10,7 @@ import typer
 from rich.console import Console
 
 from jixiao.precedents import KIND_NAMES, ChromaOption, HomeOption, ensure_bundled_corpus, open_index
-from jixiao.render import print_result
 from jixiao.settings import BUNDLED_CORPUS
-from scoring import load_case, score_case
 
 console = Console()
 SAMPLE_CASE = BUNDLED_CORPUS / "cases" / "sample_case.yaml"
@@ -24,6 +22,9 @@ def demo(
     chroma_url: ChromaOption = None,
 ) -> None:
     """演示主流程：首次运行时导入自带示例语料，给示例案例评分，并为其主要问题查找以往报告的表述。"""
+    from jixiao.render import print_result
+    from scoring import load_case, score_case
+
     index = open_index(home, chroma_url)
     ensure_bundled_corpus(index)
     result = score_case(load_case(case))

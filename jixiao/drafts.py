@@ -11,8 +11,6 @@ from rich.console import Console
 
 from jixiao.precedents import ChromaOption, HomeOption, open_index
 from jixiao.settings import load_settings
-from scoring import CaseFileError, load_case
-from scoring.io import write_atomic
 
 errors = Console(stderr=True)
 
@@ -39,6 +37,8 @@ def draft(
       JIXIAO_LLM_BASE_URL=http://127.0.0.1:8000/v1 JIXIAO_LLM_MODEL=qwen2.5 jixiao draft suggestions case.yaml --backend llm
     """
     from assistant.drafting import DraftingError, draft_case
+    from scoring import CaseFileError, load_case
+    from scoring.io import write_atomic
 
     try:
         loaded = load_case(case)
