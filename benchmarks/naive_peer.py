@@ -8,6 +8,7 @@ Needs the ``bench`` extra: ``pip install -e '.[bench]'``.
 
 from __future__ import annotations
 
+import logging
 import tempfile
 import warnings
 from pathlib import Path
@@ -58,6 +59,7 @@ class NaivePeer:
             docs.extend(splitter.create_documents([text], metadatas=[{"doc_id": path.stem}]))
         self.chunks = len(docs)
         # A tokenizer of its own: jieba's stock dictionary, untouched by the terms jixiao adds to jieba.dt.
+        jieba.setLogLevel(logging.WARNING)
         tokenizer = jieba.Tokenizer()
         self.bm25 = BM25Retriever.from_documents(docs, preprocess_func=tokenizer.lcut, k=k)
         self._dir = tempfile.TemporaryDirectory(prefix="naive-peer-")
