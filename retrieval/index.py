@@ -16,18 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from retrieval.chunking import chunk_document
 from retrieval.embedders import Embedder, make_embedder
 from retrieval.intent import intended_kinds
-from retrieval.keyword import KeywordIndex
-from retrieval.loaders import SUPPORTED_EXTENSIONS, LoadError, load_document
-from retrieval.loaders.base import format_size
-from retrieval.search import Hit, Rows, SearchFilters, collapse_near_duplicates, index_text, make_citation, rrf
+from retrieval.keyword import KeywordIndex, lexical_overlap
+from retrieval.search import Hit, Rows, SearchFilters, collapse_near_duplicates, index_text, make_citation, rrf, score_fusion
 from retrieval.store import ChromaStore, DocumentRecord, chunk_key
 from retrieval.vector_cache import CachedEmbedder, VectorCache
 
 #: Bump when loading or chunking changes, so re-ingesting picks the change up.
-PIPELINE_VERSION = "chunking-1/context-1"
+PIPELINE_VERSION = "chunking-1/context-1/meta-2"
 
 Progress = Callable[[str, int, int, str], None]
 
@@ -35,6 +32,17 @@ log = logging.getLogger(__name__)
 
 #: How much a passage of the section kind the query asks for is preferred in the fused ranking.
 INTENT_BOOST = 1.5
+#: Weight of the scaled dense score added to the scaled keyword score in the default (hybrid) mode
+#: when the query's words are found in the best keyword passages: the dense ranking only breaks ties.
+#: Chosen on the tune split of tests/fixtures/passage_queries.yaml and the section-level queries.
+DENSE_WEIGHT = 0.08
+#: ... and when they are not (a paraphrase, a colloquial question): the dense ranking counts fully.
+DENSE_WEIGHT_PARAPHRASE = 1.5
+#: Share of the query's character bigrams that the best of the top keyword passages must contain
+#: for the query to count as lexical (routing between the two weights above).
+LEXICAL_OVERLAP = 0.4
+#: "score" (calibrated score fusion, the default) or "rrf" (reciprocal-rank fusion, the old default).
+FUSION = "score"
 
 
 
@@ -57,6 +65,8 @@ def bundle_path(corpus_dir: Path, embedder_name: str) -> Path:
 
 def discover(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[str, str]]]:
     """Files to ingest under ``paths`` (folders are searched recursively), and paths that cannot be."""
+    from retrieval.loaders import SUPPORTED_EXTENSIONS
+
     files: list[Path] = []
     problems: list[tuple[str, str]] = []
     for path in paths:
@@ -115,6 +125,8 @@ class PrecedentIndex:
             return self._ingest(paths, prune, progress)
 
     def _ingest(self, paths: Iterable[Path], prune: bool, progress: Progress | None) -> IngestReport:
+        from retrieval.loaders import LoadError
+
         started = time.perf_counter()
         report = IngestReport()
         files, report.failed = discover([Path(p) for p in paths])
@@ -141,6 +153,11 @@ class PrecedentIndex:
         return report
 
     def _ingest_file(self, path: Path, catalog: dict[str, DocumentRecord], report: IngestReport, progress: Progress | None) -> str:
+        # The loaders pull in python-docx and pypdf: imported only when something is ingested.
+        from retrieval.chunking import chunk_document
+        from retrieval.loaders import LoadError, load_document
+        from retrieval.loaders.base import format_size
+
         try:
             size = path.stat().st_size
             if size > self.max_bytes:  # refuse before reading: a huge file must not be pulled into memory to be hashed
@@ -217,7 +234,8 @@ class PrecedentIndex:
                         metas.append(meta)
             order = sorted(range(len(ids)), key=lambda i: (metas[i]["doc_id"], metas[i]["ordinal"]))
             rows = Rows([ids[i] for i in order], [texts[i] for i in order], [metas[i] for i in order])
-            loaded = KeywordIndex.build(rows.ids, [rows.index_text(i) for i in range(len(rows.ids))])
+            tables = [text for text, meta in zip(rows.texts, rows.metas) if meta.get("section_kind") in ("scoring_table", "findings_list")]
+            loaded = KeywordIndex.build(rows.ids, [rows.index_text(i) for i in range(len(rows.ids))], rows.texts, tables)
             try:
                 loaded.save(self._keyword_dir, version)
                 _save_rows(self._keyword_dir, version, rows)
@@ -232,8 +250,12 @@ class PrecedentIndex:
         if not query:
             return []
         filters = filters or SearchFilters()
+        dense, keyword, rows = self.candidates(query, filters, mode, max(fetch, k * 4))
+        return self.rank(query, dense, keyword, rows, filters, k, mode)
+
+    def candidates(self, query: str, filters: SearchFilters, mode: str, fetch: int) -> tuple[list[tuple[str, float]], list[tuple[str, float]], Rows]:
+        """The dense and keyword candidate lists (chunk id, score) that :meth:`rank` fuses."""
         keyword_index, rows = self._ensure_keyword()
-        fetch = max(fetch, k * 4)
         dense: list[tuple[str, float]] = []
         keyword: list[tuple[str, float]] = []
         if mode in ("hybrid", "dense"):
@@ -243,7 +265,16 @@ class PrecedentIndex:
                 dense = [(cid, score) for cid, score in dense if filters.accepts(rows.metas[rows.position[cid]])]
         if mode in ("hybrid", "keyword"):
             keyword = keyword_index.search(query, fetch, rows.mask(filters))
-        fused = rrf([[cid for cid, _ in dense], [cid for cid, _ in keyword]])
+        return dense, keyword, rows
+
+    def rank(self, query: str, dense: list[tuple[str, float]], keyword: list[tuple[str, float]], rows: Rows, filters: SearchFilters, k: int, mode: str) -> list[Hit]:
+        """Fuse the candidate lists, prefer the section kinds the query asks for, drop near-duplicates."""
+        if mode == "hybrid" and FUSION == "score":
+            top_texts = [rows.index_text(rows.position[cid]) for cid, _ in keyword[:3]]
+            lexical = lexical_overlap(query, top_texts) >= LEXICAL_OVERLAP
+            fused = score_fusion(dense, keyword, DENSE_WEIGHT if lexical else DENSE_WEIGHT_PARAPHRASE)
+        else:
+            fused = rrf([[cid for cid, _ in dense], [cid for cid, _ in keyword]])
         wanted = intended_kinds(query) if not filters.kinds else set()
         if wanted:
             fused = {cid: score * (INTENT_BOOST if rows.metas[rows.position[cid]]["section_kind"] in wanted else 1.0) for cid, score in fused.items()}

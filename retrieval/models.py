@@ -51,6 +51,8 @@ class DocumentMeta(BaseModel):
     project: str | None = None
     year: int | None = None
     region: str | None = None
+    evaluator: str | None = Field(default=None, description="评价机构（第三方评价时）")
+    report_kind: str | None = Field(default=None, description="报告类型：第三方评价、自评或部门整体")
 
 
 class Block(BaseModel):

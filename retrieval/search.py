@@ -157,6 +157,29 @@ def rrf(rankings: list[list[str]], k: int = RRF_K) -> dict[str, float]:
     return fused
 
 
+def scaled(ranking: list[tuple[str, float]]) -> dict[str, float]:
+    """Scores of one ranking mapped onto [0, 1]: the best is 1, the weakest candidate fetched is 0.
+
+    BM25 and cosine scores live on different scales, and their spread differs from
+    query to query; scaling each list by its own range makes them addable.
+    """
+    if not ranking:
+        return {}
+    scores = [score for _, score in ranking]
+    top, low = max(scores), min(scores)
+    if len(ranking) == 1 or top - low <= 1e-9:
+        return {cid: 1.0 for cid, _ in ranking}
+    return {cid: (score - low) / (top - low) for cid, score in ranking}
+
+
+def score_fusion(dense: list[tuple[str, float]], keyword: list[tuple[str, float]], dense_weight: float) -> dict[str, float]:
+    """Calibrated score fusion: scaled keyword score + ``dense_weight`` × scaled dense score."""
+    fused = scaled(keyword)
+    for cid, score in scaled(dense).items():
+        fused[cid] = fused.get(cid, 0.0) + dense_weight * score
+    return fused
+
+
 def _shingles(text: str) -> set[str]:
     plain = _NORMALISE.sub("", text)
     return {plain[i : i + 4] for i in range(max(1, len(plain) - 3))}

@@ -156,6 +156,8 @@ class ChromaStore:
             **({"project": meta.project} if meta.project else {}),
             **({"year": meta.year} if meta.year is not None else {}),
             **({"region": meta.region} if meta.region else {}),
+            **({"evaluator": meta.evaluator} if meta.evaluator else {}),
+            **({"report_kind": meta.report_kind} if meta.report_kind else {}),
         }
         self._call(self.documents.upsert, ids=[meta.doc_id], embeddings=[[0.0]], documents=[meta.title], metadatas=[metadata])
 
@@ -249,6 +251,8 @@ def _record(doc_id: str, meta: dict[str, Any]) -> DocumentRecord:
             project=meta.get("project"),
             year=meta.get("year"),
             region=meta.get("region"),
+            evaluator=meta.get("evaluator"),
+            report_kind=meta.get("report_kind"),
         ),
         content_hash=meta.get("hash", ""),
         generation=meta.get("gen", ""),

@@ -280,13 +280,49 @@ def _plain_line(line: str) -> bool:
     )
 
 
+_QUOTED_REPORT = re.compile(r"《([^《》\n]{4,60}?评价报告)》")
+_EVALUATED_PROJECT = re.compile(r"([\u4e00-\u9fff0-9]{2,40}?(?:项目|资金))(?:支出)?(?:重点)?绩效(?:自我|自)?评价")
+_PROJECT_LEAD = re.compile(r"^(?:.*?[对将于由受])(?=[\u4e00-\u9fff]{2}[省市县区]|20\d{2})")
+_CJK_SPACE = re.compile(r"(?<=[\u4e00-\u9fff0-9])\s+(?=[\u4e00-\u9fff0-9])")
+
+
+def tidy_title(title: str) -> str:
+    """A title without the spaces that PDF and Word exports put between Chinese characters and digits."""
+    return _CJK_SPACE.sub("", title.strip())
+
+
+def _title_in_text(text: str) -> str | None:
+    """A report title the text names itself: 《…绩效评价报告》, else the project it says it evaluates.
+
+    004 opens with a bare "项目绩效评价报告" and later says it has produced
+    《2023年永州市…项目绩效评价报告》; 000 has no title line at all but writes
+    "宿州市2023年度城市智脑信息化项目绩效评价" in its table captions and results.
+    """
+    quoted = [tidy_title(m.group(1)) for m in _QUOTED_REPORT.finditer(text[:20_000])]
+    quoted = [q for q in quoted if not _GENERIC_TITLE.match(q) and not any(w in q for w in ("办法", "通知", "方案"))]
+    if quoted:
+        return Counter(quoted).most_common(1)[0][0]
+    projects: Counter[str] = Counter()
+    for match in _EVALUATED_PROJECT.finditer(text):
+        name = _PROJECT_LEAD.sub("", match.group(1))
+        if len(name) >= 6 and not _GENERIC_TITLE.match(name):
+            projects[name] += 1
+    if projects:
+        name, count = projects.most_common(1)[0]
+        if count >= 2:
+            return f"{name}绩效评价报告"
+    return None
+
+
 def guess_title(text: str) -> str | None:
-    """The first short line near the top that names a report or a policy (报告/办法), if any.
+    """The report's title: a short line near the top naming a report or policy, else one the text names.
 
     A bare "绩效评价报告" on its own line (a cover page) is joined to the project
-    name on the line before it.
+    name on the line before it; a title that is still generic ("项目绩效评价报告")
+    gives way to the specific one the text quotes (:func:`_title_in_text`).
     """
     lines = _title_candidates(text)
+    found: str | None = None
     for i, line in enumerate(lines):
         if not (_plain_line(line) and any(word in line for word in _TITLE_WORDS)):
             continue
@@ -294,9 +330,13 @@ def guess_title(text: str) -> str | None:
         if _GENERIC_TITLE.match(compact) and i > 0:
             previous = lines[i - 1]
             if _plain_line(previous) and len(previous) <= 40 and not any(w in previous for w in _TITLE_WORDS):
-                return previous + line
-        return line
-    return None
+                found = previous + line
+                break
+        found = line
+        break
+    if found is not None and not _GENERIC_TITLE.match(re.sub(r"\s+", "", found)):
+        return tidy_title(found)
+    return _title_in_text(text) or (tidy_title(found) if found else None)
 
 
 def guess_year(text: str) -> int | None:
@@ -323,6 +363,49 @@ def guess_region(title: str) -> str | None:
         found = name
         rest = rest[match.end():]
     return found
+
+
+# A city or county named as the seat of an institution: "六安市人民政府办公室", "受宿州市数据资源管理局委托".
+_REGION_IN_TEXT = re.compile(
+    r"(?:(?<![\u4e00-\u9fff])|(?<=[受对由于和与及省在经]))([\u4e00-\u9fff]{2,4}?[市县])"
+    r"(?=人民政府|政府|财政局|发展和改革|数据资源|行政审批|信息中心|数字管理|市委|县委|委员会|级财政|本级)"
+)
+_EVALUATOR_LABEL = re.compile(r"(?:评价机构|第三方机构|评价单位|受托机构)\s*[：:]\s*([^\s，,。；;]{4,40})")
+_ORG_TAIL = r"(?:有限责任公司|有限公司|事务所(?:（[^）\n]{1,8}）|\([^)\n]{1,8}\))?|研究院|研究中心|咨询中心|评估中心)"
+_EVALUATOR_COMMISSIONED = re.compile(r"委托\s*[，,]?\s*([\u4e00-\u9fff（）()]{4,40}?" + _ORG_TAIL + r")")
+_EVALUATOR_ACCEPTING = re.compile(r"([\u4e00-\u9fff（）()]{4,40}?" + _ORG_TAIL + r")\s*受[\u4e00-\u9fff]{2,30}?委托")
+_SELF_CUES = re.compile(r"自评得分|自评分|自我评价|我办|我单位|我局|我中心|本单位")
+
+
+def guess_region_in_text(text: str) -> str | None:
+    """The city or county most often named as an institution's seat in ``text`` (first seen on a tie)."""
+    counts = Counter(match.group(1) for match in _REGION_IN_TEXT.finditer(text) if match.group(1) not in _NOT_REGIONS)
+    if not counts:
+        return None
+    top = max(counts.values())
+    return next(name for name in counts if counts[name] == top)
+
+
+def guess_evaluator(text: str) -> str | None:
+    """The third-party evaluator: a "评价机构：…" line, else the firm "受…委托" names."""
+    head = text[:30_000]
+    if match := _EVALUATOR_LABEL.search(head):
+        return match.group(1)
+    found = [m for m in (_EVALUATOR_COMMISSIONED.search(head), _EVALUATOR_ACCEPTING.search(head)) if m]
+    return min(found, key=lambda m: m.start()).group(1) if found else None
+
+
+def guess_report_kind(title: str, text: str, evaluator: str | None) -> str | None:
+    """第三方评价, 自评 or 部门整体, from the title's wording, a named evaluator and self-evaluation cues."""
+    if "部门整体" in title:
+        return "部门整体"
+    if re.search(r"自我评价|自评", title):
+        return "自评"
+    if evaluator:
+        return "第三方评价"
+    if len(_SELF_CUES.findall(text)) >= 2:
+        return "自评"
+    return None
 
 
 def guess_project(title: str) -> str | None:
@@ -352,7 +435,7 @@ def _front_str(front: Mapping[str, Any], key: str) -> str | None:
 def build_meta(path: Path, text: str, front: Mapping[str, Any] | None = None) -> DocumentMeta:
     """Metadata for a document: front-matter values win, the rest is inferred from the title and text."""
     front = front or {}
-    title = _front_str(front, "title") or guess_title(text) or path.stem
+    title = tidy_title(_front_str(front, "title") or guess_title(text) or path.stem)
 
     year = _front_year(front["year"]) if "year" in front else None
     if year is None:
@@ -369,6 +452,7 @@ def build_meta(path: Path, text: str, front: Mapping[str, Any] | None = None) ->
         is_policy = any(word in title for word in _POLICY_WORDS) and "报告" not in title
         kind = "policy" if is_policy else "report"
 
+    evaluator = _front_str(front, "evaluator") or (guess_evaluator(text) if kind == "report" else None)
     return DocumentMeta(
         doc_id=path.stem,
         title=title,
@@ -376,5 +460,7 @@ def build_meta(path: Path, text: str, front: Mapping[str, Any] | None = None) ->
         kind=kind,
         project=_front_str(front, "project") or guess_project(title),
         year=year,
-        region=_front_str(front, "region") or guess_region(title),
+        region=_front_str(front, "region") or guess_region(title) or (guess_region_in_text(text) if kind == "report" else None),
+        evaluator=evaluator,
+        report_kind=_front_str(front, "report_kind") or (guess_report_kind(title, text, evaluator) if kind == "report" else None),
     )

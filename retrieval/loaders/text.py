@@ -30,7 +30,7 @@ from retrieval.loaders.base import LoadError, build_meta, is_rule_line, register
 from retrieval.models import Block, BlockKind, LoadedDocument
 
 MARKDOWN_EXTENSIONS = frozenset({".md", ".markdown"})
-METADATA_KEYS = frozenset({"title", "project", "year", "region", "kind"})
+METADATA_KEYS = frozenset({"title", "project", "year", "region", "kind", "evaluator", "report_kind"})
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 _FRONT_KEY = re.compile(r"^[A-Za-z_][\w-]*\s*:")

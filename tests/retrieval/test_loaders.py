@@ -130,19 +130,31 @@ def test_seed_loads_with_exact_offsets(number: str) -> None:
     assert "\r" not in doc.text
 
 
-def test_seed_metadata_is_inferred() -> None:
-    meta = load_document(seed_path("001")).meta
-    assert meta.title == "2022年朔州市数字政府基础设施建设项目绩效评价报告"  # cover lines joined
-    assert (meta.year, meta.region, meta.project) == (2022, "朔州市", "朔州市数字政府基础设施建设项目")
-    meta = load_document(seed_path("003")).meta
-    assert meta.title == "苏州市级财政支出项目绩效自我评价报告"
-    assert (meta.region, meta.project) == ("苏州市", "苏州市级财政支出项目")
-    meta = load_document(seed_path("004")).meta
-    assert meta.title == "项目绩效评价报告"  # bookmarks stripped
-    assert meta.year == 2023 and meta.project is None
+#: What a reviewer reads off each seed's cover or opening paragraph.
+SEED_META = {
+    # cover lines joined
+    "000": ("宿州市2023年度城市智脑信息化项目绩效评价报告", 2023, "宿州市", "安徽省安策智库咨询有限公司", "第三方评价"),
+    "001": ("2022年朔州市数字政府基础设施建设项目绩效评价报告", 2022, "朔州市", "山西恒升致远会计师事务所（普通合伙）", "第三方评价"),
+    # "2023 年度…" with export spaces; a self-evaluation ("我办…自评得分") whose only place name is 六安市
+    "002": ("2023年度信息化项目建设项目绩效评价报告", 2023, "六安市", None, "自评"),
+    "003": ("苏州市级财政支出项目绩效自我评价报告", 2020, "苏州市", None, "自评"),
+    # a bare "项目绩效评价报告" heading (bookmarks stripped); the opening paragraph quotes the real title
+    "004": ("2023年永州市公共服务信息化运维项目绩效评价报告", 2023, "永州市", "湖南省效政管理咨询有限公司", "第三方评价"),
+}
+
+
+@pytest.mark.parametrize("number", SEED_NUMBERS)
+def test_seed_metadata_is_inferred(number: str) -> None:
+    meta = load_document(seed_path(number)).meta
+    assert (meta.title, meta.year, meta.region, meta.evaluator, meta.report_kind) == SEED_META[number]
+
+
+def test_seed_projects_and_years() -> None:
+    assert load_document(seed_path("001")).meta.project == "朔州市数字政府基础设施建设项目"
+    assert load_document(seed_path("003")).meta.project == "苏州市级财政支出项目"
+    assert load_document(seed_path("004")).meta.project == "永州市公共服务信息化运维项目"
     # 000 has no title line; its first "20xx年" (2019) is a policy date, 2023 the evaluated year.
-    meta = load_document(seed_path("000")).meta
-    assert meta.title == meta.doc_id and meta.year == 2023
+    assert load_document(seed_path("000")).meta.year == 2023
 
 
 def test_seed_tables_become_rows() -> None:

@@ -1,0 +1,86 @@
+"""Passage-level search on the real seeds: the labelled questions, the fixed split, units, routing and the query dictionary."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+
+from conftest import ROOT, SEEDS
+from retrieval.embedders import HashEmbedder
+from retrieval.index import PrecedentIndex
+from retrieval.keyword import KeywordIndex, bigrams, lexical_overlap, units
+from retrieval.loaders.base import strip_debris
+
+QUERIES = YAML(typ="safe").load((ROOT / "tests" / "fixtures" / "passage_queries.yaml").read_text(encoding="utf-8"))
+
+
+def plain(text: str) -> str:
+    return re.sub(r"\s+", "", strip_debris(text))
+
+
+def test_questions_are_many_and_split_by_a_fixed_hash() -> None:
+    assert len(QUERIES) >= 60
+    for item in QUERIES:
+        expected = "holdout" if int(hashlib.sha1(item["query"].encode("utf-8")).hexdigest(), 16) % 3 == 0 else "tune"
+        assert item["split"] == expected, item["query"]
+    splits = {item["split"] for item in QUERIES}
+    assert splits == {"tune", "holdout"}
+    assert len({item["doc_id"] for item in QUERIES}) == 5  # every seed is asked about
+
+
+def test_every_answering_phrase_is_in_its_seed() -> None:
+    texts = {path.stem: plain(path.read_text(encoding="utf-8")) for path in SEEDS.glob("*.txt")}
+    if len(texts) < 5:
+        pytest.skip("seeds not found")
+    for item in QUERIES:
+        assert plain(item["phrase"]) in texts[item["doc_id"]], item
+
+
+def test_units_and_bigrams() -> None:
+    assert [unit.strip() for unit in units("一是合同签订不及时。二是验收滞后；\n序号\t项目\t金额")] == ["一是合同签订不及时。", "二是验收滞后；", "序号\t项目\t金额"]
+    assert bigrams("先干活 后签") == ["先干", "干活", "后签"]
+    assert lexical_overlap("合同履行在前", ["存在合同履行在前、签订在后的情况"]) == 1.0
+    assert lexical_overlap("门可罗雀", ["平台使用率低"]) == 0.0
+
+
+def test_a_table_row_inside_a_long_chunk_is_found_and_saved_index_searches_alike(tmp_path: Path) -> None:
+    rows = [
+        "本项目预算资金5412.69万元，实际支出5191.10万元，预算执行率95.91%。" * 3 + "\n资金节约率\t15%及其以下\t1\t=1%\t1",
+        "项目立项依据充分，程序规范。" * 5,
+        "满意度调查共发放问卷500份。",
+    ]
+    index = KeywordIndex.build(["a", "b", "c"], rows, rows, ["资金节约率\t15%及其以下"])
+    before = index.search("资金节约率的目标值", 3)
+    assert before[0][0] == "a"
+    index.save(tmp_path / "bm25", "v1")
+    loaded = KeywordIndex.load(tmp_path / "bm25", "v1")
+    assert loaded is not None
+    assert [cid for cid, _ in loaded.search("资金节约率的目标值", 3)] == [cid for cid, _ in index.search("资金节约率的目标值", 3)]
+    assert KeywordIndex.load(tmp_path / "bm25", "v2") is None  # another catalog version is rebuilt
+
+
+@pytest.fixture(scope="module")
+def seed_index(tmp_path_factory: pytest.TempPathFactory) -> PrecedentIndex:
+    if len(list(SEEDS.glob("*.txt"))) < 5:
+        pytest.skip("seeds not found")
+    index = PrecedentIndex(tmp_path_factory.mktemp("home"), HashEmbedder())
+    assert not index.ingest([SEEDS]).failed
+    return index
+
+
+@pytest.mark.parametrize(
+    ("query", "doc_id", "phrase"),
+    [
+        ("先干活后签合同", "004_14a084a959548111", "合同履行在前"),
+        ("圈存机布点目标805个实际完成多少", "003_74ff42f95867ce14", "圈存机布点数=805个2.18=1000个"),
+        ("公安数据归集项目质保金留多少、多久退", "000_1557dbc9d3a5337d", "剩余3%为质保金，质保期满3年后退还"),
+    ],
+)
+def test_keyword_mode_finds_rows_and_sentences_on_the_seeds(seed_index: PrecedentIndex, query: str, doc_id: str, phrase: str) -> None:
+    hits = seed_index.search(query, k=5, mode="keyword")
+    assert any(hit.doc_id == doc_id and phrase in plain(hit.text) for hit in hits)
+    assert all(len(hit.text) <= 700 for hit in hits)  # passages stay comparable to a 500-character chunk
