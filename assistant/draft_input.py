@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from dataclasses import dataclass
 
 from assistant.precedents import SearchesPrecedents
 from assistant.problems import Problem, group_problems
-from scoring.models import Case
-from scoring.results import ScoreResult
+
+if TYPE_CHECKING:  # types only: importing the case model costs start-up time
+    from scoring.models import Case
+    from scoring.results import ScoreResult
+
 
 
 @dataclass

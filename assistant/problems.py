@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from scoring.models import Case, Finding
-from scoring.results import NodeResult, ScoreResult
-from scoring.tree import TreeIndex
+if TYPE_CHECKING:  # types only: importing the case model costs start-up time
+    from scoring.models import Case, Finding
+    from scoring.results import NodeResult, ScoreResult
 
 
 @dataclass
@@ -44,6 +45,8 @@ class Problem:
 
 def group_problems(case: Case, result: ScoreResult) -> list[Problem]:
     """Problems by 问题定性, costliest first (ties keep the order of the findings list)."""
+    from scoring.tree import TreeIndex
+
     index = TreeIndex(case)
     by_path = {node.path: node for node in result.nodes}
     attached: dict[str, list[int]] = defaultdict(list)

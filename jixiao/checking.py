@@ -9,12 +9,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from scoring import dump_case
-from scoring.models import Indicator
-from scoring.io import write_atomic
-
-if TYPE_CHECKING:  # the checker (and pypdf with it) is imported only when a report is checked
+if TYPE_CHECKING:  # the checker and scoring (and pypdf with them) are imported only when a report is checked
     from checker import CheckReport
+    from scoring.models import Indicator
 
 console = Console(highlight=False, soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
@@ -44,6 +41,8 @@ def check(
       jixiao check 评价报告.docx --annotate 审核稿.docx
     """
     from checker import CheckError, check_with_case, load_report
+    from scoring import dump_case
+    from scoring.io import write_atomic
     from checker.annotate import annotate_file
     from checker.case import is_scaffold
 
@@ -92,7 +91,7 @@ def check(
         raise typer.Exit(1)
 
 
-def _leaf_rules(nodes: list[Indicator]) -> list[str]:
+def _leaf_rules(nodes: "list[Indicator]") -> list[str]:
     found: list[str] = []
     for node in nodes:
         found.extend(_leaf_rules(node.children) if node.children else [node.rule.type if node.rule is not None else "judgment"])

@@ -7,15 +7,14 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from scoring import RULES, CaseFileError, dump_case, load_case, score_case
-from scoring.io import write_atomic
-from scoring.xlsx import export_result_xlsx
+if TYPE_CHECKING:  # each command imports what it uses: `jixiao search` needs no scoring, no openpyxl
+    from scoring import CaseFileError
 
 app = typer.Typer(
     name="jixiao",
@@ -43,7 +42,7 @@ stderr = Console(stderr=True)
 EXIT_BAD_INPUT = 2
 
 
-def _fail(problems: CaseFileError) -> None:
+def _fail(problems: "CaseFileError") -> None:
     for problem in problems.problems:
         print(f"错误：{problem}", file=sys.stderr)
     raise typer.Exit(EXIT_BAD_INPUT)
@@ -61,6 +60,10 @@ def score(
     每个末级指标的“计算过程”列出代入数字后的算式（如 2 × 95.91% = 1.92）；
     案例中 stated 部分（报告所写的分数、等级、资金数）与重算结果不符的，逐条列在“检查”中。
     """
+    from scoring import CaseFileError, load_case, score_case
+    from scoring.io import write_atomic
+    from scoring.xlsx import export_result_xlsx
+
     try:
         result = score_case(load_case(case))
     except CaseFileError as exc:
@@ -91,6 +94,8 @@ def _leaves(nodes):  # type: ignore[no-untyped-def]
 def rules(as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False) -> None:
     """列出可用的评分规则类型、每类能从评价标准原文读出的写法示例及其参数（写案例文件时对照）。"""
     catalogue: list[dict[str, Any]] = []
+    from scoring import RULES
+
     for rule in RULES.values():
         fields = {
             key: (info.description or "")

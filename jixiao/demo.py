@@ -10,10 +10,8 @@ import typer
 
 from core.settings import SAMPLE_CASE
 from jixiao.options import ChromaOption, HomeOption, console, ensure_bundled_corpus, fail, open_workspace
-from jixiao.render import print_result
 from retrieval.models import SECTION_KIND_NAMES
 from retrieval.search import SearchFilters
-from scoring import CaseFileError, load_case
 
 
 def demo(
@@ -22,6 +20,9 @@ def demo(
     chroma_url: ChromaOption = None,
 ) -> None:
     """演示主流程：首次运行时导入自带示例语料，给示例案例评分，并为其主要问题查找以往报告的表述。"""
+    from jixiao.render import print_result
+    from scoring import CaseFileError, load_case
+
     workspace = open_workspace(home, chroma_url)
     ensure_bundled_corpus(workspace)
     try:

@@ -10,8 +10,6 @@ import typer
 
 from assistant.sections import choices_help
 from jixiao.options import ChromaOption, HomeOption, errors, fail, fail_on, open_workspace
-from scoring import CaseFileError, load_case
-from scoring.io import write_atomic
 from workspace import WorkspaceError
 
 
@@ -36,6 +34,9 @@ def draft(
 
       JIXIAO_LLM_BASE_URL=http://127.0.0.1:8000/v1 JIXIAO_LLM_MODEL=qwen2.5 jixiao draft suggestions case.yaml --backend llm
     """
+    from scoring import CaseFileError, load_case
+    from scoring.io import write_atomic
+
     try:
         loaded = load_case(case)
     except CaseFileError as exc:

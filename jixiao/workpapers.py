@@ -10,8 +10,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from scoring import dump_case, score_case
-from scoring.io import write_atomic
 from workspace import CaseImportError, Workspace, WorkspaceError
 
 console = Console(highlight=False, soft_wrap=True)
@@ -37,6 +35,9 @@ def import_files(
     逐项列出推断结果：每个末级指标的规则及依据、每条问题挂在哪里及理由、未能挂上的问题。
     规则算出的得分与评分表得分不符时，以评分表得分为准并列为“需核对”。
     """
+    from scoring import dump_case, score_case
+    from scoring.io import write_atomic
+
     loaded: list[tuple[str, bytes]] = []
     for path in files:
         if not path.is_file():
@@ -95,6 +96,8 @@ def init(
 
     填好后用 jixiao import 工作底稿.xlsx -o case.yaml 转为案例文件；--from 则把已有案例导出为同样的工作底稿。
     """
+    from scoring.io import write_atomic
+
     from scoring import load_case
     from scoring.workpapers.export import export_workbook, template_workbook
     from scoring.io import CaseFileError

@@ -19,26 +19,24 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.drafters import DraftEvent
-from assistant.drafting import DraftingError, draft_case, draft_problem, stream_case
-from assistant.models import Draft
-from assistant.sections import SECTIONS
 from core.settings import BUNDLED_CORPUS, SAMPLE_CASE, Settings
-from retrieval.loaders import SUPPORTED_EXTENSIONS
-from retrieval.search import Hit, SearchFilters
-from scoring import Case, CaseFileError, case_from_data, load_case, score_case
-from scoring.io import case_to_data
-from scoring.results import ScoreResult
 from workspace.db import Database, open_database
 from workspace.documents import DocumentStore
 from workspace.errors import CaseImportError, Conflict, IndexUnavailable, InvalidCase, InvalidInput, NotFound, TooLarge, UnreadableDocument, UnsupportedType
-from workspace.chat import ChatAnswer, answer
 from workspace.keys import KeyStore
 from workspace.sessions import SessionNotFound, SessionStore
 from workspace.views import OwnedView
 
+# Scoring, drafting and the loaders are imported where they are used: a `jixiao search` process
+# needs none of them, and each costs start-up time (openpyxl, python-docx, jinja2, the case model).
 if TYPE_CHECKING:
+    from assistant.drafters import DraftEvent
+    from assistant.models import Draft
     from checker import CheckReport
+    from retrieval.search import Hit, SearchFilters
+    from scoring import Case
+    from scoring.results import ScoreResult
+    from workspace.chat import ChatAnswer
     from scoring.workpapers import ImportResult
     from retrieval.index import IngestReport, PrecedentIndex, Progress
     from retrieval.store import DocumentRecord
@@ -134,7 +132,7 @@ class Workspace:
             raise NotFound(f"先例库中没有文档 {doc_id}", "doc_id")
         self.documents.release(doc_id)
 
-    def search(self, query: str, k: int = 5, filters: SearchFilters | None = None, mode: str = "hybrid", owner: str | None = None) -> list[Hit]:
+    def search(self, query: str, k: int = 5, filters: "SearchFilters | None" = None, mode: str = "hybrid", owner: str | None = None) -> "list[Hit]":
         if mode not in SEARCH_MODES:
             raise InvalidInput(f"检索方式应为 {'、'.join(SEARCH_MODES)}", "mode")
         return self.precedents(owner).search(query, k=k, filters=filters, mode=mode)
@@ -179,6 +177,8 @@ class Workspace:
     @staticmethod
     def parse_case(data: Any, field: str = "case") -> Case:
         """A case from data (an API body); :class:`InvalidCase` names the first fields at fault."""
+        from scoring import CaseFileError, case_from_data
+
         try:
             return case_from_data(data, field)
         except CaseFileError as exc:
@@ -193,6 +193,7 @@ class Workspace:
 
         :class:`CaseImportError` lists every problem (file, sheet, row, column); nothing is half-imported.
         """
+        from scoring import CaseFileError
         from scoring.io import parse_case
         from scoring.workpapers import ImportResult, import_workpapers
 
@@ -220,16 +221,12 @@ class Workspace:
 
     @staticmethod
     def _case_of_report(name: str, data: bytes) -> "ImportResult":
-        import tempfile
-
-        from checker import CheckError, check_with_case, load_report
+        from checker import CheckError, check_with_case
+        from checker.document import load_report_bytes
         from scoring.workpapers import ImportResult
 
         try:
-            with tempfile.TemporaryDirectory() as folder:
-                target = Path(folder) / f"report{Path(name).suffix.lower()}"
-                target.write_bytes(data)
-                report, case, why = check_with_case(load_report(target))
+            report, case, why = check_with_case(load_report_bytes(data, name))
         except CheckError as exc:
             raise UnreadableDocument(exc.reason, "file") from None
         if case is None:
@@ -252,27 +249,40 @@ class Workspace:
 
     @staticmethod
     def sample_case() -> dict[str, Any]:
+        from scoring import load_case
+        from scoring.io import case_to_data
+
         return case_to_data(load_case(SAMPLE_CASE))
 
     @staticmethod
-    def score(case: Case) -> ScoreResult:
+    def score(case: "Case") -> "ScoreResult":
+        from scoring import score_case
+
         return score_case(case)
 
     # ── drafts ──────────────────────────────────────────────────────────────
     def draft(self, case: Case, section: str, backend: str = "template", owner: str | None = None, precedents: bool = True) -> Draft:
         """Draft ``section``; :class:`InvalidInput` for an unknown section or back end or missing LLM settings."""
+        from assistant.drafting import DraftingError, draft_case
+        from assistant.sections import SECTIONS
+
         try:
             return draft_case(case, section, backend=backend, index=self._source(owner, precedents), settings=self.settings)
         except DraftingError as exc:
             raise InvalidInput(str(exc), "section" if section not in SECTIONS else "backend") from None
 
-    def stream_draft(self, case: Case, section: str, backend: str = "template", owner: str | None = None, precedents: bool = True) -> Iterator[DraftEvent]:
+    def stream_draft(self, case: "Case", section: str, backend: str = "template", owner: str | None = None, precedents: bool = True) -> "Iterator[DraftEvent]":
+        from assistant.drafting import stream_case
+        from assistant.sections import SECTIONS
+
         if section not in SECTIONS:
             raise InvalidInput(f"未知的章节 {section!r}（可用：{'、'.join(SECTIONS)}）", "section")
         return stream_case(case, section, backend=backend, index=self._source(owner, precedents), settings=self.settings)
 
     def draft_problem(self, case: Case, number: int, owner: str | None = None) -> tuple[Draft | None, int]:
         """One problem of the problems section with all its findings: (draft or None, number of problems)."""
+        from assistant.drafting import draft_problem
+
         return draft_problem(case, number, index=self._source(owner, True))
 
     def _source(self, owner: str | None, precedents: bool) -> OwnedView | None:
@@ -371,6 +381,8 @@ class Workspace:
             raise NotFound("会话不存在") from None
         case = self.parse_case(meta["case"]) if meta["case"] else None
         user_id = self.sessions.add(session_id, owner, "user", message)
+        from workspace.chat import answer
+
         reply = answer(message, case, self, owner)
         payload: dict[str, Any] = {
             "intent": reply.intent,
@@ -386,6 +398,8 @@ class Workspace:
 
 def upload_name(file_name: str, max_bytes: int, data: bytes) -> str:
     """An uploaded file's own name (no folders), refused if its type has no loader or it is too large."""
+    from retrieval.loaders import SUPPORTED_EXTENSIONS
+
     name = Path((file_name or "").replace("\\", "/")).name
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED_EXTENSIONS:

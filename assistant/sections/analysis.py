@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TYPE_CHECKING
 
 from assistant.draft_input import DraftInput
 from assistant.models import Section, TableData
 from assistant.render import render_paragraphs
 from assistant.sections.base import section
 from scoring.numbers import fmt, fmt_short
-from scoring.results import NodeResult, ScoreResult
+
+if TYPE_CHECKING:  # types only: importing the case model costs start-up time
+    from scoring.results import NodeResult, ScoreResult
+
 
 
 def _children(result: ScoreResult, node: NodeResult) -> list[NodeResult]:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from assistant.draft_input import DraftInput
 from assistant.models import Section
 from assistant.render import render_paragraphs
 from assistant.sections.base import section
-from scoring.results import NodeResult
+
+if TYPE_CHECKING:  # types only: importing the case model costs start-up time
+    from scoring.results import NodeResult
+
 
 
 def _rate(node: NodeResult) -> float:

@@ -24,7 +24,7 @@ def test_workspace_surface_is_stable() -> None:
     assert sorted(workspace.__all__) == sorted(set(workspace.__all__))
     assert all(hasattr(workspace, name) for name in workspace.__all__)
     assert set(workspace.__all__) == {
-        "DOC_ID", "SEARCH_MODES", "Conflict", "IndexUnavailable", "InvalidCase", "InvalidInput", "NotFound",
+        "DOC_ID", "SEARCH_MODES", "CaseImportError", "Conflict", "IndexUnavailable", "InvalidCase", "InvalidInput", "NotFound",
         "StorageFull", "TooLarge", "UnreadableDocument", "UnsupportedType", "Workspace", "WorkspaceError",
     }
 
