@@ -10,7 +10,7 @@ import pytest
 from conftest import CASES, ROOT
 from assistant.drafting import DraftingError, draft_case
 from assistant.models import Draft
-from assistant.problems import group_problems
+from assistant.problems import group_problems, short_name
 from retrieval.embedders import HashEmbedder
 from retrieval.index import PrecedentIndex
 from scoring import load_case, score_case
@@ -33,18 +33,20 @@ def test_seed_004_problems_cover_every_nature_with_projects_and_clean_figures(in
     case = load_case(CASES / "seed_004.yaml")
     draft = draft_case(case, "problems", index=index)
     natures = list(dict.fromkeys(f.nature for f in case.findings))
-    titles = headings(draft)
-    assert len(titles) == len(natures)
-    assert {re.sub(r"^（[一二三四五六七八九十]+）", "", t) for t in titles} == set(natures)
+    problems = group_problems(case, score_case(case))
+    titles = [re.sub(r"^（[一二三四五六七八九十]+）", "", t) for t in headings(draft)]
+    # every 问题定性, plus the deduction with a reason and no finding (绩效目标合理性: the real report's problem (一))
+    assert set(natures) < set(titles) and "绩效目标合理性有待提高" in titles
+    assert len(titles) == len(problems) == len(natures) + 1
     # ordered by the points each problem cost
-    order = [p.nature for p in group_problems(case, score_case(case))]
-    assert [re.sub(r"^（[一二三四五六七八九十]+）", "", t) for t in titles] == order
+    assert titles == [p.nature + ("有待提高" if p.leaf_only else "") for p in problems]
     body = [p for p in draft.sections[0].paragraphs if p.style == "body"]
-    assert len(body) == len(natures)
-    for nature, paragraph in zip(order, body):
-        projects = {f.project for f in case.findings if f.nature == nature and f.project}
-        assert any(project in paragraph.text for project in projects), nature
-        assert "一是" in paragraph.text and "主要原因是" in paragraph.text
+    assert len(body) == len(problems)
+    for problem, paragraph in zip(problems, body):
+        projects = {short_name(f.project) for f in problem.findings if f.project}
+        assert problem.leaf_only or any(project in paragraph.text for project in projects), problem.nature
+        assert "主要原因是" in paragraph.text
+        assert problem.leaf_only or "一是" in paragraph.text
     assert draft.guard is not None and draft.guard.ok, draft.guard.violations[:3]
     assert draft.guard.checked > 50
     traced = [f for p in body for s in p.sentences for f in s.figures]
