@@ -86,9 +86,14 @@ def _trim(candidate: str) -> str:
     return candidate
 
 
+_MARKED = re.compile(r"【[^】]*】")
+
+
 def names_in(text: str) -> list[str]:
-    """Place, organisation and title names a sentence states (conservative: suffix patterns, trimmed)."""
+    """Place, organisation and title names a sentence states (conservative: suffix patterns, trimmed);
+    text inside 【…】 is the evaluator's to check, not a claim."""
     found: list[str] = []
+    text = _MARKED.sub("", text)
     for match in _TITLE.finditer(text):
         found.append(match.group(0))
     for match in _DOC_NO.finditer(text):
@@ -181,4 +186,44 @@ def check_claims(draft: Draft, case: Case, index: SearchesPrecedents | None = No
     return checked, violations, traces
 
 
-__all__ = ["NORMS", "ClaimChecker", "case_text", "check_claims", "names_in"]
+def repair_claims(draft: Draft) -> tuple[Draft, int]:
+    """Mark what the claim guard found, as invented figures are marked: an untraced cause becomes
+    【请补充原因】 and is offered beside the paragraph; a name the case lacks is bracketed 【名称待核实：…】;
+    a sentence copied from a precedent is bracketed 【与先例相同，案例中无此事实，请核实：…】. Returns (draft, marks)."""
+    from assistant.models import Offer
+
+    guard = draft.guard
+    if guard is None or not guard.claim_violations:
+        return draft, 0
+    marks = 0
+    sections = []
+    for section in draft.sections:
+        paragraphs = []
+        for number, paragraph in enumerate(section.paragraphs):
+            found = [v for v in guard.claim_violations if v.section == section.name and v.paragraph == number]
+            if not found:
+                paragraphs.append(paragraph)
+                continue
+            offers = list(paragraph.offers)
+            sentences = []
+            for sentence in paragraph.sentences:
+                text = sentence.text
+                for violation in found:
+                    if violation.kind == "untraced" and violation.text == text:
+                        cause = re.sub(r"^.*?主要原因(?:是|为|：|:)?", "", text).rstrip("。；; ")
+                        offers.append(Offer(text=cause, kind="cause", nature=section.name))
+                        text = re.sub(r"主要原因.*$", "主要原因是【请补充原因】。", text)
+                        marks += 1
+                    elif violation.kind == "precedent" and violation.text == text:
+                        text = f"【与先例相同，案例中无此事实，请核实：{text.rstrip('。')}】。"
+                        marks += 1
+                    elif violation.kind == "name" and violation.text in text and "【" not in violation.text:
+                        text = re.sub(f"(?<!【名称待核实：){re.escape(violation.text)}", f"【名称待核实：{violation.text}】", text, count=1)
+                        marks += 1
+                sentences.append(sentence.model_copy(update={"text": text, "figures": []}))
+            paragraphs.append(paragraph.model_copy(update={"sentences": sentences, "offers": offers}))
+        sections.append(section.model_copy(update={"paragraphs": paragraphs}))
+    return draft.model_copy(update={"sections": sections}), marks
+
+
+__all__ = ["NORMS", "ClaimChecker", "case_text", "check_claims", "names_in", "repair_claims"]
