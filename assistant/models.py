@@ -142,7 +142,7 @@ class Draft(BaseModel):
             out.append(f"## {section.title}")
             for paragraph in section.paragraphs:
                 if paragraph.style == "heading":
-                    out.append("#" * (2 + paragraph.level) + " " + paragraph.text)
+                    out.append("#" * (1 + max(paragraph.level, 1)) + " " + paragraph.text)
                 else:
                     out.append(paragraph.text)
                 for offer in paragraph.offers:

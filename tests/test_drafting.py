@@ -53,22 +53,26 @@ def test_seed_004_problems_cover_every_nature_with_projects_and_clean_figures(in
     assert any(f.text in ("3.40", "3.4") and f.audit for f in traced)  # 制度执行有效性, traced to its audit
 
 
-def test_suggestions_mirror_problems_and_cite_what_they_reuse(index: PrecedentIndex) -> None:
+def test_suggestions_mirror_problems_and_offer_what_precedents_say(index: PrecedentIndex) -> None:
     case = load_case(CASES / "seed_004.yaml")
     problems = draft_case(case, "problems", index=index)
     suggestions = draft_case(case, "suggestions", index=index)
     assert len(headings(suggestions)) == len(headings(problems))
     assert suggestions.guard is not None and suggestions.guard.ok
-    cited = [ref for s in suggestions.sections for p in s.paragraphs for sent in p.sentences for ref in sent.citations]
-    assert cited, "precedent wording is reused and cited"
+    body = [p for s in suggestions.sections for p in s.paragraphs if p.style == "body"]
+    assert not [ref for p in body for sent in p.sentences for ref in sent.citations], "precedent wording is never in the body"
+    offers = [o for p in body for o in p.offers]
+    assert offers and all(o.kind == "measure" and o.citation is not None for o in offers)
     catalog = index.catalog()
-    assert all(ref.doc_id in catalog and ref.display.startswith("《") for ref in cited)
-    for ref in cited:  # the cited passage really contains the reused sentence's words
-        sentence = next(sent.text for s in suggestions.sections for p in s.paragraphs for sent in p.sentences if ref in sent.citations)
-        passage = index.passage(ref.doc_id, int(ref.chunk_id.rsplit("#", 1)[1]))
-        assert passage is not None
-        core = sentence.removeprefix("同时，").rstrip("。")[:10]
-        assert core in passage.text
+    for paragraph in body:
+        for offer in paragraph.offers:  # the cited passage really contains the offered sentence, and the body does not
+            assert offer.citation is not None and offer.citation.doc_id in catalog and offer.citation.display.startswith("《")
+            passage = index.passage(offer.citation.doc_id, int((offer.citation.chunk_id or "#0").rsplit("#", 1)[1]))
+            assert passage is not None and offer.text[:10] in passage.text
+            assert offer.text not in paragraph.text
+    markdown = suggestions.markdown()
+    assert all(f"】{o.text}" in markdown for o in offers)  # Markdown: a quoted block after its paragraph
+    assert "> 【可选措施" in markdown
 
 
 @pytest.mark.parametrize("case_path", [CASES / "seed_004.yaml", CASES / "seed_000.yaml", CASES / "seed_003.yaml", SAMPLE])
