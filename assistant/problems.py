@@ -88,13 +88,10 @@ def severity_key(case: Case, finding: Finding, cost: Decimal) -> tuple[int, Deci
 
 
 def _framework_rank(result: ScoreResult, problem: Problem) -> int:
-    """The position of the problem's first leaf's category (决策→过程→产出→效益)."""
+    """The earliest category (决策→过程→产出→效益) among the leaves the problem lost points on."""
     paths = [c.path for c in result.categories]
-    for leaf in problem.leaves:
-        for i, path in enumerate(paths):
-            if leaf.path == path or leaf.path.startswith(path + "/"):
-                return i
-    return len(paths)
+    ranks = [i for leaf in problem.leaves for i, path in enumerate(paths) if leaf.path == path or leaf.path.startswith(path + "/")]
+    return min(ranks, default=len(paths))
 
 
 def group_problems(case: Case, result: ScoreResult, order: ProblemOrder = "points") -> list[Problem]:

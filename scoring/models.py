@@ -168,6 +168,7 @@ class Finding(_Model):
     description: str | None = Field(default=None, description="问题描述")
     evidence: str | None = Field(default=None, description="佐证材料")
     cause: str | None = Field(default=None, description="问题原因（评价人判断；起草“主要原因是…”时优先采用）")
+    suggestion: str | None = Field(default=None, description="整改建议（评价人采纳的措施；起草“有关建议”时优先采用）")
     indicator: str | None = Field(default=None, description="扣分所在的末级指标（名称或路径）")
     also_indicators: tuple[str, ...] = Field(
         default=(), description="报告把同一问题也计入的其他末级指标（一条问题在两处扣分时写明）"

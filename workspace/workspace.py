@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.drafters import DraftEvent
 from assistant.drafting import DraftingError, draft_case, draft_problem, stream_case
-from assistant.models import Draft
+from assistant.models import Draft, Offer
 from assistant.sections import SECTIONS
 from core.settings import BUNDLED_CORPUS, SAMPLE_CASE, Settings
 from retrieval.loaders import SUPPORTED_EXTENSIONS
@@ -274,6 +274,22 @@ class Workspace:
     def draft_problem(self, case: Case, number: int, owner: str | None = None) -> tuple[Draft | None, int]:
         """One problem of the problems section with all its findings: (draft or None, number of problems)."""
         return draft_problem(case, number, index=self._source(owner, True))
+
+    @staticmethod
+    def accept_offer(case: Case, offer: Offer) -> Case:
+        """The case with an offered phrasing accepted: a cause written into ``cause`` (a measure into ``suggestion``)
+        of the findings it was offered for (by 序号, else every finding of its 问题定性 that has none yet).
+        :class:`InvalidInput` when no finding can take it; findings that already have one keep theirs."""
+        field = "cause" if offer.kind == "cause" else "suggestion"
+        text = offer.text.strip().rstrip("。；;")
+        if not text:
+            raise InvalidInput("采纳的措辞为空", "offer.text")
+        ids = set(offer.finding_ids)
+        targets = [i for i, f in enumerate(case.findings) if (f.id in ids if ids else f.nature == offer.nature) and not getattr(f, field)]
+        if not targets:
+            raise InvalidInput(f"案例中没有可写入的问题清单行（问题定性“{offer.nature}”，或这些行已有{'原因' if field == 'cause' else '建议'}）", "offer")
+        findings = [f.model_copy(update={field: text}) if i in targets else f for i, f in enumerate(case.findings)]
+        return case.model_copy(update={"findings": findings})
 
     def _source(self, owner: str | None, precedents: bool) -> OwnedView | None:
         if not precedents:

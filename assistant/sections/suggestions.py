@@ -40,8 +40,9 @@ def build(data: DraftInput, title: str) -> list[Section]:
         phrasing = phrasing_for(problem.nature)
         heading = phrasing.suggestion_title if phrasing.suggestion_title not in titles else f"{phrasing.suggestion_title}（{problem.nature}）"
         titles.add(heading)
-        fresh = phrasing.suggestion not in used
-        used.add(phrasing.suggestion)
+        accepted = next((f.suggestion for f in problem.findings if f.suggestion), None)  # the evaluator's own measure
+        fresh = accepted is None and phrasing.suggestion not in used
+        used.add(phrasing.suggestion if accepted is None else accepted)
         projects = [short_name(p) for p in problem.projects]
         items.append(
             {
@@ -51,7 +52,7 @@ def build(data: DraftInput, title: str) -> list[Section]:
                 "issues": problem.issues[:3],
                 "projects": projects[:PROJECTS_NAMED],
                 "more_projects": len(projects) > PROJECTS_NAMED,
-                "measure": phrasing.suggestion if fresh else None,
+                "measure": accepted or (phrasing.suggestion if fresh else None),
             }
         )
         offers.append(measure_offers(data, problem, phrasing.suggestion_title))
