@@ -196,6 +196,9 @@ def _measure_of(unit: str) -> Measure:
     return "percent" if unit == "%" else "money"
 
 
+_LEVEL_NAMES = {1: "一", 2: "二", 3: "三", 4: "四", 5: "五"}
+
+
 def _nodes(c: _Collector, result: ScoreResult) -> None:
     for node in result.nodes:
         key, names = f"node:{node.path}", (node.name,)
@@ -213,6 +216,8 @@ def _nodes(c: _Collector, result: ScoreResult) -> None:
         if node.is_leaf:  # a parent's audit only adds up its children's scores, already in the book
             c.numbers_in(node.audit, f"{key}:audit", f"{node.name}算式", names=names, source="score", bare="score")
         c.numbers_in(node.reason, f"{key}:reason", f"{node.name}扣分理由", names=names)
+    for level, count in sorted(Counter(node.level for node in result.nodes).items()):
+        c.add(f"indicators:level{level}", f"{_LEVEL_NAMES.get(level, str(level))}级指标个数", count, "count", names=("级指标",))
 
 
 def _rules(c: _Collector, case: Case) -> None:

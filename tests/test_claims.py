@@ -188,3 +188,23 @@ def test_word_offers_are_comments_and_headings_follow_the_gongwen_levels(index: 
     offers = [o for s in draft.sections for p in s.paragraphs for o in p.offers]
     assert sum("可选原因" in c or "可选措施" in c for c in comments) == len(offers)
     assert all(o.text not in p.text for p in document.paragraphs for o in offers)
+
+
+def test_seed_004_skeleton_counts_indicators_locates_deductions_and_lists_findings() -> None:
+    case = load_case(CASES / "seed_004.yaml")
+    draft = draft_case(case, "report")
+    assert draft.guard is not None and draft.guard.ok, (draft.guard.violations[:3], draft.guard.claim_violations[:3])
+    text = draft.markdown()
+    assert "4个一级指标、11个二级指标、27个三级指标" in text
+    assert "报告落款" not in text and "数据截至" not in text  # the case's notes stay out of the prose
+    by_title = {s.title: s for s in draft.sections}
+    conclusion = by_title["三、综合评价情况及评价结论"]
+    assert "项目产出扣分最多，扣8.80分" in "".join(p.text for p in conclusion.paragraphs)  # 40 − 31.20, more than 项目过程's 3.68
+    assert [t.title for t in conclusion.tables] == ["绩效评价指标评分表"] and not by_title["四、绩效评价指标分析"].tables
+    annex = by_title["附件：问题清单"]
+    assert len(annex.tables[0].rows) == len(case.findings)
+    assert annex.tables[0].rows[0][5].startswith("依《政府采购法》") or annex.tables[0].rows[0][3] == group_problems(case, score_case(case))[0].nature
+    analysis = "".join(p.text for p in by_title["四、绩效评价指标分析"].paragraphs)
+    assert "各项指标均得满分" not in analysis
+    assert "“预算编制科学性”得满分，评价要点为子项目需求分析明确" in analysis  # a full-score leaf with its evidence
+    assert "所涉事例为全市政府信息系统等级保护测评（前期规划不充分）" in analysis  # the cases behind a deduction

@@ -101,7 +101,7 @@ def test_report_follows_the_outline() -> None:
     draft = draft_case(load_case(SAMPLE), "report")
     assert [s.title for s in draft.sections] == [
         "一、基本情况", "二、绩效评价工作开展情况", "三、综合评价情况及评价结论", "四、绩效评价指标分析",
-        "五、主要经验及做法", "六、存在的问题及原因分析", "七、有关建议", "八、其他需要说明的问题",
+        "五、主要经验及做法", "六、存在的问题及原因分析", "七、有关建议", "八、其他需要说明的问题", "附件：问题清单",
     ]
     assert "财预〔2020〕10号" in draft.markdown()
 
