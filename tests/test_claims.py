@@ -195,7 +195,7 @@ def test_seed_004_skeleton_counts_indicators_locates_deductions_and_lists_findin
     draft = draft_case(case, "report")
     assert draft.guard is not None and draft.guard.ok, (draft.guard.violations[:3], draft.guard.claim_violations[:3])
     text = draft.markdown()
-    assert "4个一级指标、11个二级指标、27个三级指标" in text
+    assert "一级指标4个、二级指标11个、三级指标27个" in text
     assert "报告落款" not in text and "数据截至" not in text  # the case's notes stay out of the prose
     by_title = {s.title: s for s in draft.sections}
     conclusion = by_title["三、综合评价情况及评价结论"]
@@ -203,8 +203,10 @@ def test_seed_004_skeleton_counts_indicators_locates_deductions_and_lists_findin
     assert [t.title for t in conclusion.tables] == ["绩效评价指标评分表"] and not by_title["四、绩效评价指标分析"].tables
     annex = by_title["附件：问题清单"]
     assert len(annex.tables[0].rows) == len(case.findings)
-    assert annex.tables[0].rows[0][5].startswith("依《政府采购法》") or annex.tables[0].rows[0][3] == group_problems(case, score_case(case))[0].nature
+    first = group_problems(case, score_case(case))[0]
+    assert annex.tables[0].rows[0][3] == first.nature and annex.tables[0].rows[0][4] == first.findings[0].issue
     analysis = "".join(p.text for p in by_title["四、绩效评价指标分析"].paragraphs)
     assert "各项指标均得满分" not in analysis
     assert "“预算编制科学性”得满分，评价要点为子项目需求分析明确" in analysis  # a full-score leaf with its evidence
+    assert "“服务对象满意度”" in analysis
     assert "所涉事例为全市政府信息系统等级保护测评（前期规划不充分）" in analysis  # the cases behind a deduction

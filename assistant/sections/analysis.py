@@ -30,6 +30,8 @@ def _leaf_context(leaf: NodeResult, notes: dict[str, str], cases: dict[str, list
     return {
         "name": leaf.name, "weight": leaf.weight, "score": leaf.score, "deduction": leaf.weight - leaf.score,
         "reason": leaf.reason, "audit": leaf.audit, "note": notes.get(leaf.path, ""),
+        # a note with numbers is a scoring standard (目标=7个), not evidence: the table's 评分依据 shows how it scored
+        "note_has_numbers": any(ch.isdigit() for ch in notes.get(leaf.path, "")),
         "cases": behind[:CASES_LISTED], "more_cases": len(behind) > CASES_LISTED,
     }
 

@@ -1,4 +1,8 @@
-"""附件 问题清单: the case's findings as a table, in the order the problems section cites them."""
+"""附件 问题清单: the case's findings as a table, in the order the problems section cites them.
+
+One row per finding: unit, project, 问题定性, 具体问题, the leaves it is counted under, the amount. The
+descriptions stay in the case (工作底稿); the problems section quotes the strongest in full.
+"""
 
 from __future__ import annotations
 
@@ -20,11 +24,11 @@ def findings_table(data: DraftInput) -> TableData:
                 short_name(finding.project) if finding.project else "",
                 finding.nature,
                 finding.issue or "",
-                finding.description or "",
+                "、".join(finding.indicators),
                 fmt(finding.amount) if finding.amount is not None else "",
                 "未计扣分" if finding.waived else "",
             ])
-    return TableData(title="问题清单", header=["序号", "项目单位", "项目", "问题定性", "具体问题", "问题描述", "涉及金额（万元）", "备注"], rows=rows)
+    return TableData(title="问题清单", header=["序号", "项目单位", "项目", "问题定性", "具体问题", "扣分指标", "涉及金额（万元）", "备注"], rows=rows)
 
 
 @section("annex", "附件：问题清单", precedent_kind="other", cues=("问题清单", "附件"), file_label="问题清单", outline=90, numbered=False)
