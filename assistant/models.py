@@ -122,13 +122,16 @@ class Draft(BaseModel):
     notes: list[str] = Field(default_factory=list, description="给评价人的提示，如 LLM 草稿未通过数字核对、已改用模板草稿")
 
     def citations(self) -> list[SourceRef]:
-        """Every precedent the draft cites, once each, in order of first use."""
+        """Every precedent the draft cites or offers wording from, once each, in order of first use."""
         seen: dict[tuple[str, str], SourceRef] = {}
         for section in self.sections:
             for paragraph in section.paragraphs:
                 for sentence in paragraph.sentences:
                     for ref in sentence.citations:
                         seen.setdefault((ref.source, ref.display), ref)
+                for offer in paragraph.offers:
+                    if offer.citation is not None:
+                        seen.setdefault((offer.citation.source, offer.citation.display), offer.citation)
         return list(seen.values())
 
     def figures(self) -> list[FigureRef]:
