@@ -176,12 +176,14 @@ class ClaimChecker:
 def check_claims(draft: Draft, case: Case, index: SearchesPrecedents | None = None) -> tuple[int, list[ClaimViolation], list[ClaimTrace]]:
     """(sentences checked, violations, traces) over every paragraph of every section."""
     checker = ClaimChecker(case, index)
-    checked, violations, traces = 0, [], []
+    checked = 0
+    violations: list[ClaimViolation] = []
+    traces: list[ClaimTrace] = []
     for section in draft.sections:
         for number, paragraph in enumerate(section.paragraphs):
             sources, found = checker.paragraph(paragraph)
             checked += len(sources)
-            traces.extend(ClaimTrace(section=section.name, paragraph=number, sentence=i, source=s) for i, s in enumerate(sources))  # type: ignore[arg-type]
+            traces.extend(ClaimTrace(section=section.name, paragraph=number, sentence=i, source=s) for i, s in enumerate(sources))
             violations.extend(v.model_copy(update={"section": section.name, "paragraph": number}) for v in found)
     return checked, violations, traces
 

@@ -22,7 +22,8 @@ def draft(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="写入 .docx 或 .md；不给则把 Markdown 打印到屏幕", show_default=False)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON：章节、段落、每句的引用和数字来源、数字核对结果")] = False,
     no_precedents: Annotated[bool, typer.Option("--no-precedents", help="不检索先例（不引用以往报告的表述）")] = False,
-    strict: Annotated[bool, typer.Option("--strict", help="数字核对未通过时以退出码 1 结束")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="数字核对或事实核对未通过时以退出码 1 结束")] = False,
+    order: Annotated[str, typer.Option("--order", help="问题排序：points（按扣分多少，默认）或 framework（按决策→过程→产出→效益）")] = "points",
     home: HomeOption = None,
     chroma_url: ChromaOption = None,
 ) -> None:
@@ -44,11 +45,13 @@ def draft(
         raise typer.Exit(2) from None
     if out is not None and out.suffix.lower() not in (".docx", ".md"):
         fail("--out 只支持 .docx 或 .md")
+    if order not in ("points", "framework"):
+        fail("--order 只能是 points 或 framework")
     workspace = open_workspace(home, chroma_url)
     try:
         if not no_precedents and not workspace.index.catalog():
             errors.print("提示：先例库为空，草稿不引用以往报告（可先运行 jixiao ingest corpus/）。")
-        result = workspace.draft(loaded, section, backend=backend, precedents=not no_precedents)
+        result = workspace.draft(loaded, section, backend=backend, precedents=not no_precedents, order=order)  # type: ignore[arg-type]
     except WorkspaceError as exc:
         fail_on(exc)
     if as_json:

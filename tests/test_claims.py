@@ -210,3 +210,14 @@ def test_seed_004_skeleton_counts_indicators_locates_deductions_and_lists_findin
     assert "“预算编制科学性”得满分，评价要点为子项目需求分析明确" in analysis  # a full-score leaf with its evidence
     assert "“服务对象满意度”" in analysis
     assert "所涉事例为全市政府信息系统等级保护测评（前期规划不充分）" in analysis  # the cases behind a deduction
+
+
+def test_a_short_name_is_used_after_the_first_mention(index: PrecedentIndex) -> None:
+    case = load_case(CASES / "seed_004.yaml")
+    long = "永州智慧政协（二期）项目"
+    findings = [f.model_copy(update={"project_short": "智慧政协"}) if f.project == long else f for f in case.findings]
+    draft = draft_case(case.model_copy(update={"findings": findings}), "problems", index=index)
+    text = draft.markdown()
+    first = text.index(long)
+    assert "（智慧政协）" in text[first:] and "（智慧政协）" not in text[:first]
+    assert draft.guard is not None and draft.guard.ok

@@ -38,6 +38,7 @@ from workspace.sessions import SessionNotFound, SessionStore
 from workspace.views import OwnedView
 
 if TYPE_CHECKING:
+    from assistant.problems import ProblemOrder
     from checker import CheckReport
     from scoring.workpapers import ImportResult
     from retrieval.index import IngestReport, PrecedentIndex, Progress
@@ -259,10 +260,11 @@ class Workspace:
         return score_case(case)
 
     # ── drafts ──────────────────────────────────────────────────────────────
-    def draft(self, case: Case, section: str, backend: str = "template", owner: str | None = None, precedents: bool = True) -> Draft:
-        """Draft ``section``; :class:`InvalidInput` for an unknown section or back end or missing LLM settings."""
+    def draft(self, case: Case, section: str, backend: str = "template", owner: str | None = None, precedents: bool = True, order: "ProblemOrder" = "points") -> Draft:
+        """Draft ``section``; :class:`InvalidInput` for an unknown section or back end or missing LLM settings.
+        ``order``: problems by points lost, or ``framework`` (决策→过程→产出→效益)."""
         try:
-            return draft_case(case, section, backend=backend, index=self._source(owner, precedents), settings=self.settings)
+            return draft_case(case, section, backend=backend, index=self._source(owner, precedents), settings=self.settings, order=order)
         except DraftingError as exc:
             raise InvalidInput(str(exc), "section" if section not in SECTIONS else "backend") from None
 

@@ -91,6 +91,7 @@ def _leaf_mentions(problem: Problem, mentioned: set[str]) -> tuple[list[dict[str
 
 
 def _problem_context(data: DraftInput, problem: Problem, namer: Namer, mentioned: set[str], detailed: bool = False) -> dict[str, Any]:
+    projects = [namer(p) for p in problem.projects[:PROJECTS_NAMED]] + [short_name(p) for p in problem.projects[PROJECTS_NAMED:]]
     limit = len(problem.findings) if detailed else EXAMPLES_PER_PROBLEM
     examples, seen = [], set()
     for finding in problem.findings:
@@ -102,7 +103,6 @@ def _problem_context(data: DraftInput, problem: Problem, namer: Namer, mentioned
         if len(examples) == limit:
             break
     amounts = [f.amount for f in problem.findings if f.amount is not None]
-    projects = [short_name(p) for p in problem.projects]
     leaves_first, leaves_again = _leaf_mentions(problem, mentioned)
     leaf = problem.leaves[0] if problem.leaf_only else None
     return {
@@ -126,7 +126,7 @@ def _problem_context(data: DraftInput, problem: Problem, namer: Namer, mentioned
 
 def problems_section(data: DraftInput, title: str = "存在的问题及原因分析", detailed: frozenset[int] = frozenset()) -> Section:
     """One paragraph per problem; problems whose position is in ``detailed`` list every finding, not just three."""
-    namer, mentioned = Namer(data), set()  # type: ignore[var-annotated]
+    namer, mentioned = Namer(data), set[str]()
     contexts = [_problem_context(data, problem, namer, mentioned, i in detailed) for i, problem in enumerate(data.problems)]
     paragraphs, _ = render_paragraphs("template/problems.md.j2", {"problems": contexts})
     if not data.problems:
