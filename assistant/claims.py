@@ -50,6 +50,7 @@ _STOP = set("对由在与和及向经受为是了将把从自于等其该各的�
 _GENERIC = ("全省", "全市", "全县", "各市", "各县", "地级市", "县级市", "市州", "本市", "本县", "该市", "该县", "城市", "超市", "省市", "市县",
             "数据中心", "指挥中心", "服务中心", "政务中心", "运维中心", "机房中心", "运营中心", "管理中心", "控制中心", "人民政府", "地方政府", "各级政府", "政府")
 _PLACEHOLDER = "【请补充"
+_CONNECTIVE = re.compile(r"^.*?(?:主要原因(?:是|为|：|:)|原因(?:是|为))")
 _CAUSE = "主要原因"
 
 
@@ -131,8 +132,12 @@ class ClaimChecker:
         self.index = index
 
     def from_case(self, sentence: str) -> bool:
-        """Whether the sentence repeats a case text (any 10 characters in a row of it are the case's)."""
-        return any(sentence[i:i + 10] in self.grams for i in range(len(sentence) - 9))
+        """Whether the sentence repeats a case text: any 10 characters in a row of it are the case's, or what it
+        states after its connective (主要原因是…) is, whole, a piece of the case's text (「新标准实施」)."""
+        if any(sentence[i:i + 10] in self.grams for i in range(len(sentence) - 9)):
+            return True
+        claim = _CONNECTIVE.sub("", sentence).strip().rstrip("。；;，, ")
+        return len(claim) >= 4 and claim in self.text
 
     def source(self, sentence: str) -> str:
         if _PLACEHOLDER in sentence:

@@ -221,3 +221,16 @@ def test_a_short_name_is_used_after_the_first_mention(index: PrecedentIndex) -> 
     first = text.index(long)
     assert "（智慧政协）" in text[first:] and "（智慧政协）" not in text[:first]
     assert draft.guard is not None and draft.guard.ok
+
+
+def test_causes_the_case_gives_are_used_and_scoped(index: PrecedentIndex) -> None:
+    # seed_000: the real report's cause of 项目进度滞后 is 新标准实施, written in the finding itself
+    draft = draft_case(load_case(CASES / "seed_000.yaml"), "problems", index=index)
+    late = next(p for p in draft.sections[0].paragraphs if p.style == "body" and "项目进度滞后的问题" in p.text)
+    assert "主要原因是新标准实施。" in late.text and not late.offers
+    assert draft.guard is not None and draft.guard.ok
+    # seed_004: one finding's own cause is said of that finding, not of the whole problem
+    draft = draft_case(load_case(CASES / "seed_004.yaml"), "problems", index=index)
+    usage = next(p for p in draft.sections[0].paragraphs if p.style == "body" and "项目实施效益不佳的问题" in p.text)
+    assert "主要原因是【请补充原因】。其中，永州智慧政协（二期）项目“系统使用率低”的原因是与政协云系统功能重叠" in usage.text
+    assert usage.offers

@@ -18,6 +18,7 @@ from assistant.draft_input import DraftInput
 from assistant.models import Offer, Paragraph, Section
 from assistant.phrasing import phrasing_for
 from assistant.problems import Problem, short_name
+from scoring.models import Finding
 from assistant.render import render_paragraphs
 from assistant.sections.base import section
 
@@ -26,6 +27,7 @@ PROJECTS_NAMED = 3
 OFFERS_PER_PARAGRAPH = 3
 ASK_CAUSE = "【请补充原因】"
 _CAUSE_IN_TEXT = re.compile(r"(?:主要)?原因(?:是|为|主要为|主要是)[:：]?\s*([^。；]{6,80})")
+_BECAUSE = re.compile(r"(?:^|[，,；;])\s*(?:因|由于)([^，,。；;]{3,40}?)(?:导致|造成|致使|而)")
 
 
 class Namer:
@@ -50,15 +52,21 @@ class Namer:
         return short_name(project)
 
 
-def case_cause(problem: Problem) -> str | None:
-    """The cause the case gives: the evaluator's ``cause``, else a 「原因是…」 in a finding's own description."""
+def case_cause(problem: Problem) -> tuple[str | None, Finding | None]:
+    """The cause the case gives: the evaluator's ``cause`` (for the problem), else a 「原因是…」 or 「因…导致」 in one
+    finding's own text — returned with that finding, since it explains that case, not necessarily the whole problem."""
     if problem.causes:
-        return problem.causes[0]
+        return problem.causes[0], None
     for finding in problem.findings:
         match = _CAUSE_IN_TEXT.search(finding.description or "")
         if match:
-            return match.group(1)
-    return None
+            return match.group(1), finding
+    for finding in problem.findings:  # 「因新标准实施导致项目进度滞后」: the issue names its own cause
+        for text in (finding.issue, finding.description):
+            match = _BECAUSE.search(text or "")
+            if match:
+                return match.group(1), finding
+    return None, None
 
 
 def cause_offers(data: DraftInput, problem: Problem) -> list[Offer]:
@@ -105,6 +113,8 @@ def _problem_context(data: DraftInput, problem: Problem, namer: Namer, mentioned
     amounts = [f.amount for f in problem.findings if f.amount is not None]
     leaves_first, leaves_again = _leaf_mentions(problem, mentioned)
     leaf = problem.leaves[0] if problem.leaf_only else None
+    cause, source = case_cause(problem)
+    partial = source is not None and len(problem.findings) > 1  # one case's cause: said of that case, not of the problem
     return {
         "nature": problem.nature,
         "title": f"{problem.nature}有待提高" if problem.leaf_only else problem.nature,
@@ -119,7 +129,8 @@ def _problem_context(data: DraftInput, problem: Problem, namer: Namer, mentioned
         "more_examples": len(problem.findings) > len(examples),
         "leaves": leaves_first,
         "leaves_again": leaves_again,
-        "cause": case_cause(problem),
+        "cause": None if partial else cause,
+        "case_cause": {"project": namer(source.project) if source is not None and source.project else "", "issue": source.issue if source is not None else "", "cause": cause} if partial else None,
         "ask_cause": ASK_CAUSE,
     }
 
