@@ -8,6 +8,7 @@ from assistant.draft_input import DraftInput
 from assistant.drafters import DRAFTERS, Drafter, DraftEvent
 from assistant.models import Draft
 from assistant.precedents import SearchesPrecedents
+from assistant.problems import ProblemOrder
 from assistant.sections import SECTIONS, problems_section
 from assistant.verify import verify
 from core.settings import Settings, load_settings
@@ -29,15 +30,17 @@ def make_drafter(backend: str, settings: Settings | None = None) -> Drafter:
         raise DraftingError(str(exc)) from exc
 
 
-def _input(case: Case, section: str, index: SearchesPrecedents | None) -> DraftInput:
+def _input(case: Case, section: str, index: SearchesPrecedents | None, order: ProblemOrder = "points") -> DraftInput:
     if section not in SECTIONS:
         raise DraftingError(f"未知的章节 {section!r}（可用：{'、'.join(SECTIONS)}）")
-    return DraftInput.build(case, score_case(case), index)
+    return DraftInput.build(case, score_case(case), index, order)
 
 
-def draft_case(case: Case, section: str, backend: str = "template", index: SearchesPrecedents | None = None, settings: Settings | None = None) -> Draft:
-    """Score the case, then draft ``section`` around the computed figures; the result carries its guard check."""
-    data = _input(case, section, index)
+def draft_case(case: Case, section: str, backend: str = "template", index: SearchesPrecedents | None = None, settings: Settings | None = None,
+               order: ProblemOrder = "points") -> Draft:
+    """Score the case, then draft ``section`` around the computed figures; the result carries its guard and claim checks.
+    ``order``: problems by points lost (default) or ``framework`` (决策→过程→产出→效益)."""
+    data = _input(case, section, index, order)
     return make_drafter(backend, settings).draft(data, section)
 
 

@@ -196,6 +196,9 @@ def _measure_of(unit: str) -> Measure:
     return "percent" if unit == "%" else "money"
 
 
+_LEVEL_NAMES = {1: "一", 2: "二", 3: "三", 4: "四", 5: "五"}
+
+
 def _nodes(c: _Collector, result: ScoreResult) -> None:
     for node in result.nodes:
         key, names = f"node:{node.path}", (node.name,)
@@ -213,6 +216,8 @@ def _nodes(c: _Collector, result: ScoreResult) -> None:
         if node.is_leaf:  # a parent's audit only adds up its children's scores, already in the book
             c.numbers_in(node.audit, f"{key}:audit", f"{node.name}算式", names=names, source="score", bare="score")
         c.numbers_in(node.reason, f"{key}:reason", f"{node.name}扣分理由", names=names)
+    for level, count in sorted(Counter(node.level for node in result.nodes).items()):
+        c.add(f"indicators:level{level}", f"{_LEVEL_NAMES.get(level, str(level))}级指标个数", count, "count", names=("级指标",))
 
 
 def _rules(c: _Collector, case: Case) -> None:
@@ -251,6 +256,9 @@ def _findings(c: _Collector, case: Case) -> None:
         nature_projects = {finding.project for finding in findings if finding.nature == nature and finding.project}
         if nature_projects:
             c.add(f"findings:nature:{nature}:projects", f"“{nature}”涉及项目数", len(nature_projects), "count", names=(nature,))
+        amounts = [finding.amount for finding in findings if finding.nature == nature and finding.amount is not None]
+        if len(amounts) > 1:  # one amount is that finding's own figure
+            c.add(f"findings:nature:{nature}:amount", f"“{nature}”涉及金额合计", sum(amounts, Decimal(0)), "money", names=(nature,))
 
 
 def _text_fields(model: BaseModel, labels: dict[str, str]) -> Iterator[tuple[str, str, str]]:

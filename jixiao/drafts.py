@@ -20,7 +20,8 @@ def draft(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="写入 .docx 或 .md；不给则把 Markdown 打印到屏幕", show_default=False)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON：章节、段落、每句的引用和数字来源、数字核对结果")] = False,
     no_precedents: Annotated[bool, typer.Option("--no-precedents", help="不检索先例（不引用以往报告的表述）")] = False,
-    strict: Annotated[bool, typer.Option("--strict", help="数字核对未通过时以退出码 1 结束")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="数字核对或事实核对未通过时以退出码 1 结束")] = False,
+    order: Annotated[str, typer.Option("--order", help="问题排序：points（按扣分多少，默认）或 framework（按决策→过程→产出→效益）")] = "points",
     home: HomeOption = None,
     chroma_url: ChromaOption = None,
 ) -> None:
@@ -45,11 +46,13 @@ def draft(
         raise typer.Exit(2) from None
     if out is not None and out.suffix.lower() not in (".docx", ".md"):
         fail("--out 只支持 .docx 或 .md")
+    if order not in ("points", "framework"):
+        fail("--order 只能是 points 或 framework")
     workspace = open_workspace(home, chroma_url)
     try:
         if not no_precedents and not workspace.index.catalog():
             errors.print("提示：先例库为空，草稿不引用以往报告（可先运行 jixiao ingest corpus/）。")
-        result = workspace.draft(loaded, section, backend=backend, precedents=not no_precedents)
+        result = workspace.draft(loaded, section, backend=backend, precedents=not no_precedents, order=order)  # type: ignore[arg-type]
     except WorkspaceError as exc:
         fail_on(exc)
     if as_json:
@@ -64,11 +67,18 @@ def draft(
     for note in result.notes:
         errors.print(f"说明：{note}")
     guard = result.guard
-    if guard is not None and not guard.ok:
+    if guard is not None and guard.violations:
         errors.print(f"[bold red]数字核对：{len(guard.violations)} 个数字不是评分模块算出的[/bold red]")
         for violation in guard.violations:
             errors.print(f"  {violation.section} 第{(violation.paragraph or 0) + 1}段：“{violation.text}” {violation.reason}" + (f"（最接近：{violation.nearest}）" if violation.nearest else ""), markup=False)
-        if strict:
-            raise typer.Exit(1)
     elif guard is not None:
         errors.print(f"数字核对：通过（{guard.checked} 个数字均有来源）")
+    if guard is not None and guard.claim_violations:
+        errors.print(f"[bold red]事实核对：{len(guard.claim_violations)} 处名称或句子不是来自案例[/bold red]")
+        for claim in guard.claim_violations:
+            errors.print(f"  {claim.section} 第{(claim.paragraph or 0) + 1}段：“{claim.text[:60]}” {claim.reason}", markup=False)
+    elif guard is not None:
+        offers = sum(len(p.offers) for s in result.sections for p in s.paragraphs)
+        errors.print(f"事实核对：通过（{guard.claims_checked} 句均可追溯到案例、规范或模板衔接语）" + (f"；另有 {offers} 条先例措辞列为可选项，未写入正文" if offers else ""))
+    if guard is not None and not guard.ok and strict:
+        raise typer.Exit(1)

@@ -53,7 +53,7 @@ def score_case(case: Case) -> ScoreResult:
             score = rounded[path] = quantize(value, decimals)
             text = shown[path] = fmt(score, decimals)
             audit = f"{' + '.join([shown[child] for child in children])} = {text}"
-            rule_type, reason, attached_count = None, None, 0
+            rule_type, reason, attached_count, waived = None, None, 0, 0
         else:
             rule = node.rule
             assert rule is not None  # guaranteed by the model
@@ -74,7 +74,7 @@ def score_case(case: Case) -> ScoreResult:
         nodes.append({
             "path": path, "name": node.name, "level": item.level, "parent": item.parent, "is_leaf": not node.children,
             "weight": weight, "score": score, "rate": quantize(score / weight * HUNDRED, decimals) if weight else None,
-            "rule": rule_type, "audit": audit, "reason": reason, "findings": attached_count,
+            "rule": rule_type, "audit": audit, "reason": reason, "findings": attached_count - waived,
         })
     nodes.reverse()
     missing.reverse()

@@ -45,6 +45,7 @@ class FundLine(_Model):
     """One sub-project line of the fund table (子项目)."""
 
     name: str = Field(min_length=1)
+    short_name: str | None = Field(default=None, description="简称（首次出现后使用，如 智慧永州项目）")
     budget: Decimal | None = None
     received: Decimal | None = None
     spent: Decimal | None = None
@@ -160,12 +161,14 @@ class Finding(_Model):
     id: str | None = Field(default=None, description="序号")
     unit: str | None = Field(default=None, description="项目单位")
     project: str | None = Field(default=None, description="项目（子项目名称）")
+    project_short: str | None = Field(default=None, description="项目简称（首次出现后使用）")
     category: str | None = Field(default=None, description="项目分类，如 运维项目")
     nature: str = Field(min_length=1, description="问题定性，如 政府采购管理不规范")
     issue: str | None = Field(default=None, description="具体问题")
     description: str | None = Field(default=None, description="问题描述")
     evidence: str | None = Field(default=None, description="佐证材料")
     cause: str | None = Field(default=None, description="问题原因（评价人判断；起草“主要原因是…”时优先采用）")
+    suggestion: str | None = Field(default=None, description="整改建议（评价人采纳的措施；起草“有关建议”时优先采用）")
     indicator: str | None = Field(default=None, description="扣分所在的末级指标（名称或路径）")
     also_indicators: tuple[str, ...] = Field(
         default=(), description="报告把同一问题也计入的其他末级指标（一条问题在两处扣分时写明）"

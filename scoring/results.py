@@ -35,7 +35,7 @@ class NodeResult(ResultModel):
     rule: str | None = Field(default=None, description="评分规则类型（仅末级）")
     audit: str = Field(description="规则代入数字后的算式")
     reason: str | None = Field(default=None, description="扣分理由")
-    findings: int = Field(default=0, description="挂在该指标上的问题条数")
+    findings: int = Field(default=0, description="计入该指标的问题条数（挂在该指标上、未标 waived 的）")
 
 
 class FundMetric(ResultModel):

@@ -31,7 +31,8 @@ from workspace.views import OwnedView
 # needs none of them, and each costs start-up time (openpyxl, python-docx, jinja2, the case model).
 if TYPE_CHECKING:
     from assistant.drafters import DraftEvent
-    from assistant.models import Draft
+    from assistant.models import Draft, Offer
+    from assistant.problems import ProblemOrder
     from checker import CheckReport
     from retrieval.search import Hit, SearchFilters
     from scoring import Case
@@ -261,13 +262,14 @@ class Workspace:
         return score_case(case)
 
     # ── drafts ──────────────────────────────────────────────────────────────
-    def draft(self, case: Case, section: str, backend: str = "template", owner: str | None = None, precedents: bool = True) -> Draft:
-        """Draft ``section``; :class:`InvalidInput` for an unknown section or back end or missing LLM settings."""
+    def draft(self, case: Case, section: str, backend: str = "template", owner: str | None = None, precedents: bool = True, order: "ProblemOrder" = "points") -> Draft:
+        """Draft ``section``; :class:`InvalidInput` for an unknown section or back end or missing LLM settings.
+        ``order``: problems by points lost, or ``framework`` (决策→过程→产出→效益)."""
         from assistant.drafting import DraftingError, draft_case
         from assistant.sections import SECTIONS
 
         try:
-            return draft_case(case, section, backend=backend, index=self._source(owner, precedents), settings=self.settings)
+            return draft_case(case, section, backend=backend, index=self._source(owner, precedents), settings=self.settings, order=order)
         except DraftingError as exc:
             raise InvalidInput(str(exc), "section" if section not in SECTIONS else "backend") from None
 
@@ -284,6 +286,22 @@ class Workspace:
         from assistant.drafting import draft_problem
 
         return draft_problem(case, number, index=self._source(owner, True))
+
+    @staticmethod
+    def accept_offer(case: Case, offer: Offer) -> Case:
+        """The case with an offered phrasing accepted: a cause written into ``cause`` (a measure into ``suggestion``)
+        of the findings it was offered for (by 序号, else every finding of its 问题定性 that has none yet).
+        :class:`InvalidInput` when no finding can take it; findings that already have one keep theirs."""
+        field = "cause" if offer.kind == "cause" else "suggestion"
+        text = offer.text.strip().rstrip("。；;")
+        if not text:
+            raise InvalidInput("采纳的措辞为空", "offer.text")
+        ids = set(offer.finding_ids)
+        targets = [i for i, f in enumerate(case.findings) if (f.id in ids if ids else f.nature == offer.nature) and not getattr(f, field)]
+        if not targets:
+            raise InvalidInput(f"案例中没有可写入的问题清单行（问题定性“{offer.nature}”，或这些行已有{'原因' if field == 'cause' else '建议'}）", "offer")
+        findings = [f.model_copy(update={field: text}) if i in targets else f for i, f in enumerate(case.findings)]
+        return case.model_copy(update={"findings": findings})
 
     def _source(self, owner: str | None, precedents: bool) -> OwnedView | None:
         if not precedents:

@@ -12,6 +12,8 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from api.deps import ConfigDep, Owner, WorkspaceDep
+from assistant.models import Offer
+from scoring.io import case_to_data
 from workspace import TooLarge
 
 router = APIRouter(tags=["cases"])
@@ -52,3 +54,14 @@ def export_case(body: ExportBody, workspace: WorkspaceDep, who: Owner) -> Respon
     data, media_type, suffix = workspace.export_case(case, body.format)
     name = quote(f"{case.project.name}{'工作底稿' if body.format == 'xlsx' else '案例'}{suffix}")
     return Response(data, media_type=media_type, headers={"content-disposition": f"attachment; filename*=UTF-8''{name}"})
+
+
+class AcceptOfferBody(CaseBody):
+    offer: Offer = Field(description="草稿段落中给出的可选措辞（Paragraph.offers 中的一项）")
+
+
+@router.post("/v1/cases/accept-offer")
+def accept_offer(body: AcceptOfferBody, workspace: WorkspaceDep, who: Owner) -> dict[str, Any]:
+    """采纳一条可选原因（或措施）：写入问题清单相应行的“问题原因”（或“整改建议”），返回更新后的案例."""
+    case = workspace.accept_offer(workspace.parse_case(body.case), body.offer)
+    return {"case": case_to_data(case)}

@@ -377,6 +377,10 @@
       }
       if (parts.figures && parts.figures.length) extras.appendChild(figuresView(parts.figures));
       if (parts.draft) {
+        const offered = offersView(parts.draft);
+        if (offered) extras.appendChild(offered);
+      }
+      if (parts.draft) {
         const draft = parts.draft;
         extras.appendChild(
           el("div", { class: "actions" }, [
@@ -425,7 +429,48 @@
     };
   }
 
+  // 可选措辞（先例中的原因、措施）：不属于正文，每条一个标签，原因可一键写入案例的“问题原因”
+  function offersView(draft) {
+    const offers = [];
+    for (const section of draft.sections || []) for (const p of section.paragraphs || []) for (const o of p.offers || []) offers.push(o);
+    if (!offers.length) return null;
+    return el("div", { class: "offers", "data-testid": "offers" }, [
+      el("span", { class: "label", text: "可选措辞（未写入正文）" }),
+      ...offers.map((o) =>
+        el("span", { class: "chip offer", title: o.citation ? o.citation.display : "jixiao 通用措辞" }, [
+          `${o.kind === "cause" ? "原因" : "措施"}：${o.text}${o.citation ? `（${o.citation.display}）` : ""}`,
+          o.kind === "cause" && state.caseData
+            ? el("button", { type: "button", class: "accept-offer", text: "采纳", onclick: () => acceptOffer(o) })
+            : "",
+        ])
+      ),
+    ]);
+  }
+
+  async function acceptOffer(offer) {
+    try {
+      const result = await api("POST", "/v1/cases/accept-offer", { case: state.caseData, offer });
+      await useCase(result.case, "采纳原因后的案例");
+    } catch (error) {
+      systemNote(`采纳失败：${error.message || error}`);
+    }
+  }
+
+  function claimsView(guard) {
+    const claims = guard.claim_violations || [];
+    if (!claims.length) return el("div", { class: "claims ok", "data-testid": "claims" }, [`事实核对：通过（核对 ${guard.claims_checked || 0} 句）`]);
+    return el("details", { class: "claims bad", "data-testid": "claims" }, [
+      el("summary", { text: `事实核对：${claims.length} 处不是来自案例` }),
+      el("ul", null, claims.map((c) => el("li", null, [el("strong", { text: c.text.slice(0, 60) }), `：${c.reason}`]))),
+    ]);
+  }
+
   function guardView(guard) {
+    return el("div", { class: "guards" }, [numberGuardView(guard), claimsView(guard)]);
+  }
+
+  function numberGuardView(guard) {
+    guard = { ...guard, ok: !(guard.violations || []).length };
     const violations = guard.violations || [];
     if (guard.ok && (guard.missing || []).length) {
       return el("div", { class: "guard missing", "data-testid": "guard" }, [`数字核对：${guard.missing.join("；")}（核对 ${guard.checked} 个数字）`]);

@@ -5,7 +5,7 @@ Declaration order is the order users see them in (CLI help, the page, the chat's
 
 from typing import Any
 
-from assistant.sections import problems, suggestions, analysis, conclusion, facts, report  # noqa: F401  (declaration)
+from assistant.sections import problems, suggestions, analysis, conclusion, facts, annex, report  # noqa: F401  (declaration)
 from assistant.sections.base import BUILTIN_SECTIONS, SECTIONS, SectionSpec, choices_help, outline, section, section_for_message
 from assistant.sections.analysis import scoring_table
 from assistant.sections.problems import problems_section

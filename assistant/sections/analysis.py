@@ -24,8 +24,38 @@ def _leaves(result: ScoreResult, node: NodeResult) -> list[NodeResult]:
     return [n for n in result.nodes if n.is_leaf and (n.path == node.path or n.path.startswith(prefix))]
 
 
-def _leaf_context(leaf: NodeResult) -> dict[str, Any]:
-    return {"name": leaf.name, "weight": leaf.weight, "score": leaf.score, "deduction": leaf.weight - leaf.score, "reason": leaf.reason, "audit": leaf.audit}
+CASES_LISTED = 4
+
+
+def _leaf_context(leaf: NodeResult, notes: dict[str, str], cases: dict[str, list[str]]) -> dict[str, Any]:
+    """A leaf with its evidence: the 评价说明 (reason), else its 评价要点 (note); the findings behind a per-case deduction."""
+    behind = cases.get(leaf.path, [])
+    return {
+        "name": leaf.name, "weight": leaf.weight, "score": leaf.score, "deduction": leaf.weight - leaf.score,
+        "reason": leaf.reason, "audit": leaf.audit, "note": notes.get(leaf.path, ""),
+        # a note with numbers is a scoring standard (目标=7个), not evidence: the table's 评分依据 shows how it scored
+        "note_has_numbers": any(ch.isdigit() for ch in notes.get(leaf.path, "")),
+        "cases": behind[:CASES_LISTED], "more_cases": len(behind) > CASES_LISTED,
+    }
+
+
+def _evidence(data: DraftInput) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """(note by leaf path, the findings counted on each leaf as 项目（具体问题）) from the case."""
+    from assistant.problems import short_name
+    from scoring.tree import TreeIndex, walk
+
+    index = TreeIndex(data.case)
+    notes = {item.path: item.node.note for item in walk(data.case.indicators) if item.node.note}
+    cases: dict[str, list[str]] = {}
+    for finding in data.case.findings:
+        if finding.waived:
+            continue
+        label = (short_name(finding.project) if finding.project else "") + (f"（{finding.issue}）" if finding.issue else "")
+        for name in finding.indicators:
+            cases.setdefault(index.resolve(name).path, [])
+            if label and label not in cases[index.resolve(name).path]:
+                cases[index.resolve(name).path].append(label)
+    return notes, cases
 
 
 def scoring_table(result: ScoreResult) -> TableData:
@@ -44,6 +74,7 @@ def scoring_table(result: ScoreResult) -> TableData:
 @section("analysis", "绩效评价指标分析", precedent_kind="indicator_analysis", cues=("指标分析",), file_label="指标分析", outline=40)
 def build(data: DraftInput, title: str) -> list[Section]:
     result = data.result
+    notes, cases = _evidence(data)
     categories = []
     for top in result.categories:
         leaves = _leaves(result, top)
@@ -60,7 +91,8 @@ def build(data: DraftInput, title: str) -> list[Section]:
                         "name": mid.name,
                         "weight": mid.weight,
                         "score": mid.score,
-                        "deducted": [_leaf_context(leaf) for leaf in _leaves(result, mid) if leaf.score < leaf.weight],
+                        "deducted": [_leaf_context(leaf, notes, cases) for leaf in _leaves(result, mid) if leaf.score < leaf.weight],
+                        "full": [_leaf_context(leaf, notes, cases) for leaf in _leaves(result, mid) if leaf.score >= leaf.weight],
                     }
                     for mid in mids
                 ],

@@ -33,6 +33,7 @@ class SectionSpec:
     file_label: str = ""  # the export file name part (defaults to the title)
     outline: int | None = None  # position in the whole report (一、二、…), or None if not a part of it
     composite: bool = False  # built from other sections (the whole report)
+    numbered: bool = True  # numbered 一、二、… in the whole report (an 附件 is not)
 
     @property
     def label(self) -> str:
@@ -55,12 +56,13 @@ def section(
     file_label: str = "",
     outline: int | None = None,
     composite: bool = False,
+    numbered: bool = True,
 ) -> Callable[[Builder], Builder]:
     """Declare the decorated builder as the built-in section ``name``."""
 
     def decorator(build: Builder) -> Builder:
         BUILTIN_SECTIONS.append(
-            SectionSpec(name=name, title=title, build=build, precedent_kind=precedent_kind, cues=cues, file_label=file_label, outline=outline, composite=composite)
+            SectionSpec(name=name, title=title, build=build, precedent_kind=precedent_kind, cues=cues, file_label=file_label, outline=outline, composite=composite, numbered=numbered)
         )
         return build
 

@@ -1,4 +1,4 @@
-"""综合评价情况及评价结论: total, grade, the best and the weakest category, the main problems."""
+"""综合评价情况及评价结论: total, grade, each category, where the points were lost, the main problems, the score table."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from assistant.draft_input import DraftInput
 from assistant.models import Section
 from assistant.render import render_paragraphs
+from assistant.sections.analysis import scoring_table
 from assistant.sections.base import section
 
 if TYPE_CHECKING:  # types only: importing the case model costs start-up time
@@ -23,16 +24,15 @@ def build(data: DraftInput, title: str) -> list[Section]:
     result = data.result
     rated = [c for c in result.categories if c.rate is not None]
     best = max(rated, key=_rate, default=None)
-    worst = min(rated, key=_rate, default=None)
+    lost = sorted((c for c in result.categories if c.score < c.weight), key=lambda c: (-(c.weight - c.score), result.categories.index(c)))
     context = {
         "project": data.case.project.name,
         "total": result.total,
         "grade": result.grade,
         "categories": result.categories,
-        "best": best,
-        "best_text": "相关工作完成情况较好。" if best is not None and best.score == best.weight else "表现相对较好。",
-        "worst": worst if worst is not None and best is not None and worst.path != best.path and worst.score < worst.weight else None,
-        "natures": [problem.nature for problem in data.problems[:3]],
+        "best": best if best is not None and best.score == best.weight else None,
+        "lost": [{"name": c.name, "deduction": c.weight - c.score, "rate": c.rate} for c in lost[:2]],
+        "natures": [problem.nature for problem in data.problems[:3] if not problem.leaf_only],
     }
     paragraphs, _ = render_paragraphs("template/conclusion.md.j2", context)
-    return [Section(name="conclusion", title=title, paragraphs=paragraphs)]
+    return [Section(name="conclusion", title=title, paragraphs=paragraphs, tables=[scoring_table(result)])]

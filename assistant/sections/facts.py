@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+
 from assistant.draft_input import DraftInput
 from assistant.models import Section
-from assistant.render import render_paragraphs
+from assistant.render import cn_number, render_paragraphs
 from assistant.sections.base import Builder, section
+
+
+_NOTE = re.compile(r"[（(][^（）()]*(?:截至|截止|落款|注|备注|说明|数据)[^（）()]*[)）]")
+
+
+def prose(text: str | None) -> str:
+    """A case field as running text: the evaluator's parenthetical notes (「（数据截至…，报告落款…）」) dropped."""
+    return _NOTE.sub("", text or "").strip()
 
 
 def fact_section(data: DraftInput, part: str, title: str) -> Section:
@@ -16,6 +27,8 @@ def fact_section(data: DraftInput, part: str, title: str) -> Section:
         "funds": case.funds,
         "metrics": {metric.key: metric.value for metric in result.funds},
         "roots": [node.name for node in case.indicators],
+        "levels": [{"name": cn_number(level), "count": count} for level, count in sorted(Counter(node.level for node in result.nodes).items())],
+        "period": prose(case.project.period),
         "full_score": case.full_score,
         "bands": [band.name for band in case.grading.bands],
     }

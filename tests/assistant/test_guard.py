@@ -190,8 +190,8 @@ def test_whole_numbers_are_exact_except_rates_and_large_units() -> None:
 def test_percent_matches_rates_only_and_counts_match_counts() -> None:
     book = book_for("004")
     assert all(f.measure in ("percent", None) for f in book.matches(first_quantity("比例56.67%")))
-    assert all(f.measure in ("count", None) for f in book.matches(first_quantity("共37条")))
-    assert book.match(first_quantity("共37条")).key == "findings:total"  # type: ignore[union-attr]
+    assert all(f.measure in ("count", None) for f in book.matches(first_quantity("共39条")))
+    assert book.match(first_quantity("共39条")).key == "findings:total"  # type: ignore[union-attr]
 
 
 def test_book_holds_counts_bands_rules_and_case_facts() -> None:
@@ -201,7 +201,7 @@ def test_book_holds_counts_bands_rules_and_case_facts() -> None:
         "grading:良:min", "rule:项目过程/组织实施/制度执行有效性:per", "funds.lines[2]:balance", "total_rate",
     )}
     assert values == {
-        "findings:total": 37, "findings:natures": 8, "findings:nature:政府采购管理不规范": 6,
+        "findings:total": 39, "findings:natures": 8, "findings:nature:政府采购管理不规范": 6,
         "findings:nature:合同管理不规范:projects": 3, "grading:良:min": 80,
         "rule:项目过程/组织实施/制度执行有效性:per": Decimal("0.2"), "funds.lines[2]:balance": Decimal("29.59"),
         "total_rate": Decimal("82.46"),

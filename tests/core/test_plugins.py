@@ -59,8 +59,8 @@ def test_a_toy_section_is_one_declaration(risks: None, tmp_path: Any) -> None:
     assert draft.guard is not None and draft.guard.ok  # the number guard runs on it like any section
     report = draft_case(SAMPLE, "report")  # the whole report places it by its outline position
     titles = [section.title for section in report.sections]
-    assert "八、风险提示" in titles and titles[-1] == "九、其他需要说明的问题"
-    assert [spec.name for spec in outline()][-2:] == ["risks", "other"]
+    assert "八、风险提示" in titles and titles[-2:] == ["九、其他需要说明的问题", "附件：问题清单"]  # the 附件 is not numbered
+    assert [spec.name for spec in outline()][-3:] == ["risks", "other", "annex"]
     from api.app import create_app
     from workspace import Workspace
     from workspace.chat import answer

@@ -56,6 +56,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/v1/drafts/export"): "stateless",
     ("POST", "/v1/cases/import"): "stateless",
     ("POST", "/v1/cases/export"): "stateless",
+    ("POST", "/v1/cases/accept-offer"): "stateless",
     ("POST", "/v1/precedents/search"): "reads-documents",
     ("GET", "/v1/passages/{doc_id}/{ordinal}"): "reads-documents",
     ("POST", "/v1/drafts"): "reads-documents",
@@ -194,6 +195,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PUT", "/v1/sessions/{session_id}/case"): {"json": {"case": SAMPLE}},
     ("POST", "/v1/cases/import"): {"files": {"file": ("case.json", __import__("json").dumps(SAMPLE).encode(), "application/json")}},
     ("POST", "/v1/cases/export"): {"json": {"case": SAMPLE, "format": "yaml"}},
+    ("POST", "/v1/cases/accept-offer"): {"json": {"case": SAMPLE, "offer": {"text": "测试原因", "kind": "cause", "nature": SAMPLE["findings"][0]["nature"]}}},
     ("POST", "/v1/sessions/{session_id}/messages"): {"json": {"content": "预算执行率是多少"}},
 }
 
