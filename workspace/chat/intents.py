@@ -152,7 +152,7 @@ def why_deducted(ctx: Context, args: dict[str, Any]) -> ChatAnswer:
                 reason = "问题清单中挂在该指标上的问题：" + "；".join(dict.fromkeys(f.issue or f.nature for _, f in findings))
             lines.append(
                 f"{i}. “{leaf.name}”（{leaf.path}）分值{fmt_short(leaf.weight)}分，得{fmt(leaf.score)}分，扣{fmt(lost)}分。"
-                f"\n   - 理由：{reason or "按评分规则计算（见算式），案例未另写扣分理由"}\n   - 算式：{leaf.audit}"
+                f"\n   - 理由：{reason or '按评分规则计算（见算式），案例未另写扣分理由'}\n   - 算式：{leaf.audit}"
                 + (f"\n   - 相关问题：{len(findings)} 条（见问题清单第 {'、'.join(str(j + 1) for j, _ in findings[:8])} 条）" if findings else "")
             )
     elif node is not None:
@@ -300,11 +300,14 @@ def revise(ctx: Context, args: dict[str, Any]) -> ChatAnswer:
     if indicator_lines:
         paragraphs.append(_para("涉及指标：" + "".join(indicator_lines), "body"))
     detailed = _verified(ctx, made.model_copy(update={"sections": [made.sections[0].model_copy(update={"paragraphs": paragraphs})]}))
-    same_as_before = shown in shown_before and not fresh
-    if same_as_before:
-        lead = f"第{number}个问题“{problem.nature}”在问题清单中只有上文已写出的 {len(problem.findings)} 条事例，没有更多事例、金额或日期可以补充；以下补上涉及的指标及扣分。如需更具体，请在问题清单中补充事例（「再加一条：……」）。"
+    nothing_new = bool(shown_before) and all(para.text in shown_before for para in detailed.sections[0].paragraphs)
+    if nothing_new:
+        lead = (
+            f"第{number}个问题“{problem.nature}”已写出问题清单中的全部 {len(problem.findings)} 条事例及涉及的指标，"
+            "没有更多事例、金额或日期可以补充。如需更具体，请在问题清单中补充事例（「再加一条：……」），或告诉我要补充的内容。"
+        )
     else:
-        lead = f"已把第{number}个问题“{problem.nature}”写得更具体：列出问题清单中的 {len(problem.findings)} 条事例" + ("、金额与日期" if fresh else "") + "，并注明涉及的指标及扣分。"
+        lead = f"已把第{number}个问题“{problem.nature}”写得更具体：列出问题清单中的 {len(problem.findings)} 条事例" + ("及其金额与日期" if fresh else "") + "，并注明涉及的指标及扣分。"
     return _from_draft(ctx, "revise", detailed, lead, problem=number)
 
 
@@ -596,7 +599,7 @@ def precedents(ctx: Context, args: dict[str, Any]) -> ChatAnswer:
 )
 def explain(ctx: Context, args: dict[str, Any]) -> ChatAnswer:
     assert ctx.case is not None
-    from scoring.rules import RULES
+    from scoring.rules import REGISTRY as RULES
 
     message = ctx.message + (args.get("indicator") or "")
     lines: list[str] = []
@@ -659,7 +662,7 @@ def diff(ctx: Context, args: dict[str, Any]) -> ChatAnswer:
 @intent(
     "show_draft",
     "再看上一稿或上一稿的某一段",
-    cues=((r"上一稿|上一版|前一稿|原来那稿|第[一二两三四五六七八九十\d]+段", 1.5), (r"看|显示|给我|发我|恢复|回到|还原|再发|是什么|写的什么", 1.0)),
+    cues=((r"上一稿|上一版|前一稿|原来那稿|第[一二两三四五六七八九十\d]+段", 1.5), (r"看|显示|给我|发我|恢复|回到|还原|再发|是什么|写的什么", 0.5)),
     example="把上一稿的第一段给我看看",
     needs_case=False,
 )
@@ -702,7 +705,7 @@ def help_card(ctx: Context, lead: str) -> str:
     return "\n".join(lines)
 
 
-@intent("help", "帮助", needs_case=False, shown=False)
+@intent("help", "帮助", cues=((r"你能做什么|能做些?什么|会做什么|能干什么|怎么用|如何使用|使用说明|帮助|功能|help", 3.0),), needs_case=False, shown=False)
 def help_(ctx: Context, args: dict[str, Any]) -> ChatAnswer:
     return ChatAnswer(intent="help", text=help_card(ctx, "没太明白您要做什么，可以换个说法，或参考下面的例子。"))
 
