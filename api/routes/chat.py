@@ -60,7 +60,7 @@ def post_message(session_id: str, body: MessageBody, request: Request, workspace
 
 
 def _answer_events(reply_id: int, text: str, payload: dict[str, Any]) -> Iterator[str]:
-    """A stored answer as events: intent, text blocks, citations, figures, guard, draft, done."""
+    """A stored answer as events: intent, text blocks, citations, figures, guard, draft, proposal, changes, tools, done."""
     yield sse("intent", {"intent": payload["intent"]})
     for block in re.split(r"(?<=\n\n)", text):
         if block:
@@ -69,6 +69,7 @@ def _answer_events(reply_id: int, text: str, payload: dict[str, Any]) -> Iterato
     yield sse("figures", payload["figures"])
     if payload["guard"] is not None:
         yield sse("guard", payload["guard"])
-    if "draft" in payload:
-        yield sse("draft", payload["draft"])
+    for name in ("draft", "proposal", "changes", "tools"):
+        if payload.get(name):
+            yield sse(name, payload[name])
     yield sse("done", {"id": reply_id})
