@@ -20,7 +20,7 @@ SAMPLE = load_case(ROOT / "corpus" / "cases" / "sample_case.yaml")
 SEED_004 = load_case(CASES / "seed_004.yaml")
 BOTH = pytest.mark.parametrize("case", [SAMPLE, SEED_004], ids=["sample", "seed_004"])
 
-PROPOSAL = [{"role": "user", "content": "再加一条：某项目验收滞后"}, {"role": "assistant", "content": "将新增", "proposal": {"op": "add_finding", "finding": {"nature": "项目验收不及时"}}}]
+PROPOSAL: list[dict[str, Any]] = [{"role": "user", "content": "再加一条：某项目验收滞后"}, {"role": "assistant", "content": "将新增", "proposal": {"op": "add_finding", "finding": {"nature": "项目验收不及时"}}}]
 
 #: (message, state, expected capability). State: "" (a fresh session) or "proposal" (the last answer proposed a change).
 UTTERANCES: list[tuple[str, str, str]] = [
@@ -188,6 +188,7 @@ def test_add_a_finding_by_a_sentence_with_confirmation(case: Case, workspace: Wo
     done = chat.say("确认")
     assert done.intent == "confirm" and done.changes and done.changes[0]["op"] == "add_finding"
     assert len(chat.case.findings) == before + 1 and "已在问题清单中新增" in done.text
+    assert done.guard is not None and done.guard.ok, done.guard
     assert chat.say("确认").intent != "confirm"  # nothing pending any more
 
 
@@ -241,6 +242,14 @@ def test_the_help_card_lists_what_works_and_what_cannot(case: Case, workspace: W
     quoted = example.split("「", 1)[1].split("」", 1)[0]
     assert route(quoted, case) == "why_deducted"  # the card's examples work on the loaded case
     assert "超出" not in answer("帮我看看这个项目", case, workspace).text
+
+
+def test_a_pasted_report_is_checked(workspace: Workspace) -> None:
+    from conftest import seed_path
+
+    text = seed_path("004").read_text(encoding="utf-8")
+    reply = answer("帮我核对这份报告：\n" + text, None, workspace)
+    assert reply.intent == "check" and "已核对粘贴的报告" in reply.text and "【" in reply.text
 
 
 def test_without_a_case(workspace: Workspace) -> None:

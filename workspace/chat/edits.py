@@ -59,17 +59,27 @@ def _bigrams(text: str) -> set[str]:
 def parse_finding(message: str, case: Case, result: ScoreResult) -> dict[str, Any]:
     """A finding from an evaluator's sentence: project, 定性, description, amount and the leaf it is charged to."""
     sentence = _LEAD.sub("", message).strip().rstrip("。！!") or message.strip()
-    project_match = _PROJECT.search(sentence)
-    project = project_match.group(1).lstrip("某") if project_match else None
-    nature = None
+    known = sorted({*(f.project for f in case.findings if f.project), *(line.name for line in case.funds.lines)}, key=len, reverse=True)
+    project = next((name for name in known if name in sentence), None)
+    if project is None:
+        ending = re.search(r"([\u4e00-\u9fff“”\"A-Za-z0-9（）()+·]{2,40}项目)", sentence) or _PROJECT.search(sentence)
+        project = ending.group(1).lstrip("某") if ending else None
+        if project in ("某项目", "项目", ""):
+            project = None
+
+    def closest(words: set[str]) -> str | None:
+        best, found = 1, None
+        for existing in dict.fromkeys(f.nature for f in case.findings):
+            overlap = len(_bigrams(existing) & words)
+            if overlap > best:
+                best, found = overlap, existing
+        return found
+
     words = _bigrams(sentence)
-    best = 0
-    for existing in dict.fromkeys(f.nature for f in case.findings):
-        overlap = len(_bigrams(existing) & words)
-        if overlap > best and overlap >= 2:
-            nature, best = existing, overlap
+    nature = closest(words)
     if nature is None:
-        nature = next((label for cue, label in NATURES if re.search(cue, sentence)), None) or sentence[:20]
+        label = next((label for cue, label in NATURES if re.search(cue, sentence)), None)
+        nature = (closest(_bigrams(label)) or label) if label else sentence[:20]
     indicator = next((f.indicator for f in case.findings if f.nature == nature and f.indicator), None)
     if indicator is None:
         leaves = [n for n in result.nodes if n.is_leaf]

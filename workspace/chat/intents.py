@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
-from assistant.guard import check_draft, trace_figures
+from assistant.guard import check_draft, trace_figures, trace_text
 from assistant.models import Draft, Paragraph, Section, Sentence
 from assistant.precedents import source_ref
 from assistant.problems import group_problems
@@ -311,8 +312,8 @@ def revise(ctx: Context, args: dict[str, Any]) -> ChatAnswer:
     return _from_draft(ctx, "revise", detailed, lead, problem=number)
 
 
-def _para(text: str, style: str) -> Paragraph:
-    return Paragraph(sentences=[Sentence(text=text)], style=style)  # type: ignore[arg-type]
+def _para(text: str, style: Literal["body", "heading", "list"]) -> Paragraph:
+    return Paragraph(sentences=[Sentence(text=text)], style=style)
 
 
 # ── 精简、合并段落 ─────────────────────────────────────────────────────────────
@@ -499,7 +500,12 @@ def confirm(ctx: Context, args: dict[str, Any]) -> ChatAnswer:
     text = f"{what}。{score}\n\n本会话的案例已更新；再次起草时会用到这一修改。"
     new_ctx = Context(ctx.message, case, ctx.workspace, ctx.owner, ctx.history)
     answer = new_ctx.checked(text, intent="confirm", changes=[change], case=data)
-    return answer
+    # The score before the edit is a figure of the case as it was: checked against that case's book.
+    before_refs = {ref.text: ref for ref in trace_text(text, ctx.book)}
+    kept = [v for v in answer.guard.violations if v.text not in before_refs] if answer.guard else []
+    figures = answer.figures + [ref for text_, ref in before_refs.items() if all(f.text != text_ for f in answer.figures)]
+    guard = answer.guard.model_copy(update={"ok": not kept, "violations": kept}) if answer.guard else None
+    return answer.model_copy(update={"guard": guard, "figures": figures})
 
 
 @intent("cancel", "放弃上一条提议的修改", cues=((_NO, 4.0),), ready=lambda ctx: ctx.pending() is not None, needs_case=False, shown=False)
@@ -533,7 +539,10 @@ def check(ctx: Context, args: dict[str, Any]) -> ChatAnswer:
     if text_body or document:
         report = ctx.workspace.check_text(text_body) if text_body else _check_upload(ctx, document or "")
         lines = [f"已核对{'粘贴的报告' if text_body else f'上传的报告“{document}”'}：发现 {len(report.findings)} 处需要注意。"]
-        lines.extend(f"- {f.location}：{f.message}" for f in report.findings[:15])
+        labels = {"error": "错误", "warning": "提示", "info": "说明"}
+        lines.extend(f"- 【{labels.get(item.severity, item.severity)}】{item.explanation}" for item in report.findings[:15])
+        if not report.findings:
+            lines.append("总分、等级、各项小计与资金数字前后一致。")
         return ChatAnswer(intent="check", text="\n".join(lines))
     if ctx.case is None:
         return ChatAnswer(intent="check", text="本会话还没有案例。请先载入案例，或把报告正文粘贴进来（或先上传报告，再说「核对我上传的报告 文件名」）。")
@@ -558,7 +567,8 @@ def check(ctx: Context, args: dict[str, Any]) -> ChatAnswer:
 
 def _check_upload(ctx: Context, doc_id: str) -> Any:
     record = ctx.workspace.index.catalog()[doc_id]
-    return ctx.workspace.check_file(ctx.workspace.settings.home / record.path if not str(record.path).startswith("/") else record.path)
+    path = Path(record.path)
+    return ctx.workspace.check_file(path if path.is_absolute() else ctx.workspace.settings.home / path)
 
 
 # ── 先例 ─────────────────────────────────────────────────────────────────────
