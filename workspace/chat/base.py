@@ -44,6 +44,10 @@ class ChatAnswer(BaseModel):
     problem: int | None = Field(default=None, description="本回答所写的问题序号（「这个问题」的指代）")
 
 
+#: A message this long carries pasted material (a report to check) after its first line.
+PASTED = 300
+
+
 @dataclass
 class Context:
     """One message to answer: the case, the workspace, who asks, and the session's earlier messages."""
@@ -53,6 +57,11 @@ class Context:
     workspace: "Workspace"
     owner: str | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def instruction(self) -> str:
+        """What the message asks: all of it, or the first line of a long one (a pasted report follows it)."""
+        return self.message if len(self.message) < PASTED else self.message.split("\n", 1)[0][:120]
 
     @cached_property
     def result(self) -> ScoreResult:
@@ -146,7 +155,7 @@ class IntentSpec:
     def score(self, ctx: Context) -> float:
         if self.ready is not None and not self.ready(ctx):
             return 0.0
-        return sum(weight for pattern, weight in self.cues if re.search(pattern, ctx.message, re.I))
+        return sum(weight for pattern, weight in self.cues if re.search(pattern, ctx.instruction, re.I))
 
     def example_for(self, ctx: Context) -> str:
         return self.example(ctx) if callable(self.example) else self.example
@@ -194,6 +203,6 @@ _DOMAIN = re.compile(
 
 def on_topic(ctx: Context) -> bool:
     """Whether the message is about evaluation work at all (an ambiguous request gets help; weather gets a refusal)."""
-    if _DOMAIN.search(ctx.message):
+    if _DOMAIN.search(ctx.instruction):
         return True
     return ctx.case is not None and any(alias in ctx.message for alias, _ in node_aliases(ctx.result))

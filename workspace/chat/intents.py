@@ -534,7 +534,7 @@ def _uploaded(ctx: Context) -> str | None:
     params={},
 )
 def check(ctx: Context, args: dict[str, Any]) -> ChatAnswer:
-    text_body = ctx.message if len(ctx.message) >= 300 else None
+    text_body = ctx.message if ctx.instruction != ctx.message else None
     document = args.get("document")
     if text_body or document:
         report = ctx.workspace.check_text(text_body) if text_body else _check_upload(ctx, document or "")
