@@ -32,7 +32,7 @@ from docx.shared import Cm, Pt
 from docx.text.paragraph import Paragraph as DocxParagraph
 from docx.text.run import Run
 
-from .models import Draft, Paragraph, SourceRef, TableData, Violation
+from .models import ClaimViolation, Draft, Offer, Paragraph, SourceRef, TableData, Violation
 
 __all__ = ["export_docx", "export_markdown"]
 
@@ -88,7 +88,8 @@ def export_docx(draft: Draft) -> bytes:
         heading = document.add_paragraph(style=_HEADING_STYLES[1][0])
         _add_run(heading, section.title, _HEADING_STYLES[1][1])
         for p_index, paragraph in enumerate(section.paragraphs):
-            _write_paragraph(document, paragraph, placed.get((s_index, p_index), []))
+            claims = [v for v in (draft.guard.claim_violations if draft.guard else []) if v.section == section.name and v.paragraph == p_index]
+            _write_paragraph(document, paragraph, placed.get((s_index, p_index), []), claims)
         for table in section.tables:
             _write_table(document, table)
 
@@ -508,7 +509,14 @@ def _paragraph_look(paragraph: Paragraph) -> tuple[str, str]:
     return "Normal", FONT_FANGSONG
 
 
-def _write_paragraph(document: DocxDocument, paragraph: Paragraph, spans: list[_Span]) -> None:
+def _offer_comment(offer: Offer) -> str:
+    label = "可选原因" if offer.kind == "cause" else "可选措施"
+    where = f"（出处：{_citation_text(offer.citation)}）" if offer.citation else "（jixiao 通用措辞）"
+    accept = "；采纳后写入问题清单的“问题原因”" if offer.kind == "cause" and offer.finding_ids else ""
+    return f"{label}，未写入正文{accept}：{offer.text}{where}"
+
+
+def _write_paragraph(document: DocxDocument, paragraph: Paragraph, spans: list[_Span], claims: list[ClaimViolation] | None = None) -> None:
     style, font = _paragraph_look(paragraph)
     para = document.add_paragraph(style=style)
     text = paragraph.text
@@ -544,6 +552,17 @@ def _write_paragraph(document: DocxDocument, paragraph: Paragraph, spans: list[_
     for span in spans:
         cuts.update((span.start, span.end))
         anchors.append(_Anchor(span.start, span.end, 2, _violation_comment(span.violation)))
+    for claim in claims or []:
+        at = text.find(claim.text)
+        c_start, c_end = (at, at + len(claim.text)) if at >= 0 else (0, len(text))
+        cuts.update((c_start, c_end))
+        anchors.append(_Anchor(c_start, c_end, 2, f"事实核对：{claim.reason}"))
+    if paragraph.offers and text:
+        at = text.find("【请补充原因】")
+        o_start, o_end = (at, at + len("【请补充原因】")) if at >= 0 else sentence_ranges[-1]
+        cuts.update((o_start, o_end))
+        for offer in paragraph.offers:
+            anchors.append(_Anchor(o_start, o_end, 3, _offer_comment(offer)))
 
     highlighted = _merge_ranges([(span.start, span.end) for span in spans])
     points = sorted(cut for cut in cuts if 0 <= cut <= len(text))

@@ -251,6 +251,9 @@ def _findings(c: _Collector, case: Case) -> None:
         nature_projects = {finding.project for finding in findings if finding.nature == nature and finding.project}
         if nature_projects:
             c.add(f"findings:nature:{nature}:projects", f"“{nature}”涉及项目数", len(nature_projects), "count", names=(nature,))
+        amounts = [finding.amount for finding in findings if finding.nature == nature and finding.amount is not None]
+        if len(amounts) > 1:  # one amount is that finding's own figure
+            c.add(f"findings:nature:{nature}:amount", f"“{nature}”涉及金额合计", sum(amounts, Decimal(0)), "money", names=(nature,))
 
 
 def _text_fields(model: BaseModel, labels: dict[str, str]) -> Iterator[tuple[str, str, str]]:

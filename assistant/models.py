@@ -35,10 +35,22 @@ class Sentence(BaseModel):
     figures: list[FigureRef] = Field(default_factory=list)
 
 
+class Offer(BaseModel):
+    """A precedent phrasing offered beside a paragraph: a suggestion for the evaluator, never part of the body."""
+
+    text: str = Field(description="建议的措辞（原因或措施）")
+    kind: Literal["cause", "measure"] = Field(description="cause：原因；measure：建议措施")
+    citation: SourceRef | None = Field(default=None, description="出处（先例文档）")
+    nature: str = Field(default="", description="所属问题的问题定性")
+    finding_ids: list[str] = Field(default_factory=list, description="采纳后写入 cause 的问题清单行（序号）")
+    field: str = Field(default="cause", description="采纳后写入的案例字段")
+
+
 class Paragraph(BaseModel):
     sentences: list[Sentence]
     style: Literal["body", "heading", "list"] = "body"
     level: int = Field(default=0, description="标题层级（style=heading 时）：1 为“一、”，2 为“（一）”，3 为“1.”")
+    offers: list[Offer] = Field(default_factory=list, description="供评价人选用的先例措辞（不属于正文）")
 
     @property
     def text(self) -> str:
@@ -57,10 +69,31 @@ class Violation(BaseModel):
     nearest: str | None = Field(default=None, description="最接近的合法数字及其来源")
 
 
+class ClaimViolation(BaseModel):
+    """A body sentence (or a name in it) that the case does not support."""
+
+    text: str = Field(description="违规的名称或句子")
+    section: str | None = None
+    paragraph: int | None = None
+    kind: Literal["name", "precedent", "untraced"] = Field(description="name：案例中没有的地名、机构名或文件名；precedent：照搬先例的句子")
+    reason: str = Field(description="中文说明")
+
+
+class ClaimTrace(BaseModel):
+    """Where a body sentence's claim comes from."""
+
+    section: str
+    paragraph: int
+    sentence: int
+    source: Literal["case", "template", "norm", "placeholder", "accepted"] = Field(description="case：案例字段；template：模板衔接语；norm：规范性表述；placeholder：【请补充…】")
+
+
 class GuardResult(BaseModel):
     ok: bool
     checked: int = Field(description="检查过的数字个数")
     violations: list[Violation] = Field(default_factory=list)
+    claims_checked: int = Field(default=0, description="检查过的正文句子个数（事实核对）")
+    claim_violations: list[ClaimViolation] = Field(default_factory=list, description="事实核对：案例中没有的名称、照搬先例的句子")
     missing: list[str] = Field(default_factory=list, description="起草所缺的输入（如 缺少问题清单，未核对事例）：有此项时不是“通过”")
 
 
@@ -109,9 +142,13 @@ class Draft(BaseModel):
             out.append(f"## {section.title}")
             for paragraph in section.paragraphs:
                 if paragraph.style == "heading":
-                    out.append("#" * (2 + paragraph.level) + " " + paragraph.text)
+                    out.append("#" * (1 + max(paragraph.level, 1)) + " " + paragraph.text)
                 else:
                     out.append(paragraph.text)
+                for offer in paragraph.offers:
+                    label = "可选原因" if offer.kind == "cause" else "可选措施"
+                    where = f"（出处：{offer.citation.display}）" if offer.citation else ""
+                    out.append(f"> 【{label}，供参考，未写入正文】{offer.text}{where}")
             for table in section.tables:
                 out.append(f"**{table.title}**")
                 lines = ["| " + " | ".join(table.header) + " |", "|" + "---|" * len(table.header)]

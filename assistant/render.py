@@ -70,6 +70,18 @@ def render_paragraphs(template: str, context: dict[str, Any]) -> tuple[list[Para
     return parse_paragraphs(text, citations), citations
 
 
+_LEVELS = ((re.compile(r"^[一二三四五六七八九十]+、"), 1), (re.compile(r"^[（(][一二三四五六七八九十]+[)）]"), 2), (re.compile(r"^\d+[.．、]"), 3))
+
+
+def heading_level(title: str, hashes: int) -> int:
+    """The 公文 level of a heading inside a section (whose own title is 一、): 一、 is 1, （一） 2, 1. 3;
+    a heading with no number is one below the section title, deeper for each extra #."""
+    for pattern, level in _LEVELS:
+        if pattern.match(title):
+            return level
+    return min(hashes + 1, 3)
+
+
 def parse_paragraphs(text: str, citations: list[SourceRef]) -> list[Paragraph]:
     """Blank-line separated blocks → paragraphs; ``#`` lines → headings; markers → sentence citations."""
     paragraphs: list[Paragraph] = []
@@ -79,8 +91,8 @@ def parse_paragraphs(text: str, citations: list[SourceRef]) -> list[Paragraph]:
             continue
         if lines[0].startswith("#"):
             heading = lines.pop(0)
-            level = len(heading) - len(heading.lstrip("#"))
-            paragraphs.append(Paragraph(sentences=[Sentence(text=_MARKER.sub("", heading.lstrip("#").strip()))], style="heading", level=level))
+            title = _MARKER.sub("", heading.lstrip("#").strip())
+            paragraphs.append(Paragraph(sentences=[Sentence(text=title)], style="heading", level=heading_level(title, len(heading) - len(heading.lstrip("#")))))
             if not lines:
                 continue
         body = "".join(lines)

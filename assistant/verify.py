@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from assistant.claims import check_claims
 from assistant.figures import FigureBook
 from assistant.guard import check_draft, trace_figures
 from assistant.models import Draft
@@ -17,6 +18,8 @@ def verify(draft: Draft, data: DraftInput, book: FigureBook | None = None) -> Dr
     book = book or figure_book(data)
     traced = trace_figures(draft, book)
     guard = check_draft(traced, book)
+    claims_checked, claim_violations, _ = check_claims(traced, data.case, data.index)
+    guard = guard.model_copy(update={"claims_checked": claims_checked, "claim_violations": claim_violations, "ok": guard.ok and not claim_violations})
     names = {section.name for section in traced.sections}
     if names & {"problems", "suggestions", "report"} and not data.case.findings and deducted_leaves(data):
         guard = guard.model_copy(update={"missing": ["缺少问题清单，未核对事例：问题按扣分指标及其理由写出，请补充具体事例"]})

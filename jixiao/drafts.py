@@ -63,11 +63,18 @@ def draft(
     for note in result.notes:
         errors.print(f"说明：{note}")
     guard = result.guard
-    if guard is not None and not guard.ok:
+    if guard is not None and guard.violations:
         errors.print(f"[bold red]数字核对：{len(guard.violations)} 个数字不是评分模块算出的[/bold red]")
         for violation in guard.violations:
             errors.print(f"  {violation.section} 第{(violation.paragraph or 0) + 1}段：“{violation.text}” {violation.reason}" + (f"（最接近：{violation.nearest}）" if violation.nearest else ""), markup=False)
-        if strict:
-            raise typer.Exit(1)
     elif guard is not None:
         errors.print(f"数字核对：通过（{guard.checked} 个数字均有来源）")
+    if guard is not None and guard.claim_violations:
+        errors.print(f"[bold red]事实核对：{len(guard.claim_violations)} 处名称或句子不是来自案例[/bold red]")
+        for claim in guard.claim_violations:
+            errors.print(f"  {claim.section} 第{(claim.paragraph or 0) + 1}段：“{claim.text[:60]}” {claim.reason}", markup=False)
+    elif guard is not None:
+        offers = sum(len(p.offers) for s in result.sections for p in s.paragraphs)
+        errors.print(f"事实核对：通过（{guard.claims_checked} 句均可追溯到案例、规范或模板衔接语）" + (f"；另有 {offers} 条先例措辞列为可选项，未写入正文" if offers else ""))
+    if guard is not None and not guard.ok and strict:
+        raise typer.Exit(1)

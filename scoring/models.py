@@ -45,6 +45,7 @@ class FundLine(_Model):
     """One sub-project line of the fund table (子项目)."""
 
     name: str = Field(min_length=1)
+    short_name: str | None = Field(default=None, description="简称（首次出现后使用，如 智慧永州项目）")
     budget: Decimal | None = None
     received: Decimal | None = None
     spent: Decimal | None = None
@@ -160,6 +161,7 @@ class Finding(_Model):
     id: str | None = Field(default=None, description="序号")
     unit: str | None = Field(default=None, description="项目单位")
     project: str | None = Field(default=None, description="项目（子项目名称）")
+    project_short: str | None = Field(default=None, description="项目简称（首次出现后使用）")
     category: str | None = Field(default=None, description="项目分类，如 运维项目")
     nature: str = Field(min_length=1, description="问题定性，如 政府采购管理不规范")
     issue: str | None = Field(default=None, description="具体问题")

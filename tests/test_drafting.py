@@ -10,7 +10,7 @@ import pytest
 from conftest import CASES, ROOT
 from assistant.drafting import DraftingError, draft_case
 from assistant.models import Draft
-from assistant.problems import group_problems
+from assistant.problems import group_problems, short_name
 from retrieval.embedders import HashEmbedder
 from retrieval.index import PrecedentIndex
 from scoring import load_case, score_case
@@ -33,40 +33,46 @@ def test_seed_004_problems_cover_every_nature_with_projects_and_clean_figures(in
     case = load_case(CASES / "seed_004.yaml")
     draft = draft_case(case, "problems", index=index)
     natures = list(dict.fromkeys(f.nature for f in case.findings))
-    titles = headings(draft)
-    assert len(titles) == len(natures)
-    assert {re.sub(r"^（[一二三四五六七八九十]+）", "", t) for t in titles} == set(natures)
+    problems = group_problems(case, score_case(case))
+    titles = [re.sub(r"^（[一二三四五六七八九十]+）", "", t) for t in headings(draft)]
+    # every 问题定性, plus the deduction with a reason and no finding (绩效目标合理性: the real report's problem (一))
+    assert set(natures) < set(titles) and "绩效目标合理性有待提高" in titles
+    assert len(titles) == len(problems) == len(natures) + 1
     # ordered by the points each problem cost
-    order = [p.nature for p in group_problems(case, score_case(case))]
-    assert [re.sub(r"^（[一二三四五六七八九十]+）", "", t) for t in titles] == order
+    assert titles == [p.nature + ("有待提高" if p.leaf_only else "") for p in problems]
     body = [p for p in draft.sections[0].paragraphs if p.style == "body"]
-    assert len(body) == len(natures)
-    for nature, paragraph in zip(order, body):
-        projects = {f.project for f in case.findings if f.nature == nature and f.project}
-        assert any(project in paragraph.text for project in projects), nature
-        assert "一是" in paragraph.text and "主要原因是" in paragraph.text
+    assert len(body) == len(problems)
+    for problem, paragraph in zip(problems, body):
+        projects = {short_name(f.project) for f in problem.findings if f.project}
+        assert problem.leaf_only or any(project in paragraph.text for project in projects), problem.nature
+        assert "主要原因是" in paragraph.text
+        assert problem.leaf_only or "一是" in paragraph.text
     assert draft.guard is not None and draft.guard.ok, draft.guard.violations[:3]
     assert draft.guard.checked > 50
     traced = [f for p in body for s in p.sentences for f in s.figures]
     assert any(f.text in ("3.40", "3.4") and f.audit for f in traced)  # 制度执行有效性, traced to its audit
 
 
-def test_suggestions_mirror_problems_and_cite_what_they_reuse(index: PrecedentIndex) -> None:
+def test_suggestions_mirror_problems_and_offer_what_precedents_say(index: PrecedentIndex) -> None:
     case = load_case(CASES / "seed_004.yaml")
     problems = draft_case(case, "problems", index=index)
     suggestions = draft_case(case, "suggestions", index=index)
     assert len(headings(suggestions)) == len(headings(problems))
     assert suggestions.guard is not None and suggestions.guard.ok
-    cited = [ref for s in suggestions.sections for p in s.paragraphs for sent in p.sentences for ref in sent.citations]
-    assert cited, "precedent wording is reused and cited"
+    body = [p for s in suggestions.sections for p in s.paragraphs if p.style == "body"]
+    assert not [ref for p in body for sent in p.sentences for ref in sent.citations], "precedent wording is never in the body"
+    offers = [o for p in body for o in p.offers]
+    assert offers and all(o.kind == "measure" and o.citation is not None for o in offers)
     catalog = index.catalog()
-    assert all(ref.doc_id in catalog and ref.display.startswith("《") for ref in cited)
-    for ref in cited:  # the cited passage really contains the reused sentence's words
-        sentence = next(sent.text for s in suggestions.sections for p in s.paragraphs for sent in p.sentences if ref in sent.citations)
-        passage = index.passage(ref.doc_id, int(ref.chunk_id.rsplit("#", 1)[1]))
-        assert passage is not None
-        core = sentence.removeprefix("同时，").rstrip("。")[:10]
-        assert core in passage.text
+    for paragraph in body:
+        for offer in paragraph.offers:  # the cited passage really contains the offered sentence, and the body does not
+            assert offer.citation is not None and offer.citation.doc_id in catalog and offer.citation.display.startswith("《")
+            passage = index.passage(offer.citation.doc_id, int((offer.citation.chunk_id or "#0").rsplit("#", 1)[1]))
+            assert passage is not None and offer.text[:10] in passage.text
+            assert offer.text not in paragraph.text
+    markdown = suggestions.markdown()
+    assert all(f"】{o.text}" in markdown for o in offers)  # Markdown: a quoted block after its paragraph
+    assert "> 【可选措施" in markdown
 
 
 @pytest.mark.parametrize("case_path", [CASES / "seed_004.yaml", CASES / "seed_000.yaml", CASES / "seed_003.yaml", SAMPLE])

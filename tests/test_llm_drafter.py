@@ -36,7 +36,21 @@ def test_good_llm_draft_passes_the_guard(case, fake_llm: FakeLLM) -> None:  # ty
     draft = draft_case(case, "problems", backend="fake")
     assert draft.backend.startswith("llm")
     assert draft.guard is not None and draft.guard.ok
-    assert not draft.notes
+    # the model's causes are not in the case: each becomes 【请补充原因】 and is offered beside its paragraph
+    assert draft.notes and "【请补充原因】" in draft.notes[0]
+    body = [p for s in draft.sections for p in s.paragraphs if p.style == "body"]
+    assert all("主要原因是【请补充原因】" in p.text for p in body)
+    offered = [o.text for p in body for o in p.offers]
+    assert offered == ["采购计划与项目实施进度衔接不紧", "合同管理缺少专人跟踪"]
+    assert not any("衔接不紧" in p.text for p in body)
+
+
+def test_a_cause_the_case_gives_passes_the_claim_guard(case, fake_llm: FakeLLM) -> None:  # type: ignore[no-untyped-def]
+    finding = next(f for f in case.findings if f.nature == "政府采购管理不规范")
+    with_cause = case.model_copy(update={"findings": [f.model_copy(update={"cause": "采购计划与项目实施进度衔接不紧"}) if f is finding else f for f in case.findings]})
+    fake_llm.script(GOOD.replace("主要原因是合同管理缺少专人跟踪。", ""))
+    draft = draft_case(with_cause, "problems", backend="fake")
+    assert draft.guard is not None and draft.guard.ok and not draft.notes
 
 
 def test_invented_numbers_are_repaired_with_one_retry(case, fake_llm: FakeLLM) -> None:  # type: ignore[no-untyped-def]

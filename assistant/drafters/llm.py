@@ -20,6 +20,7 @@ from assistant.models import Draft, Section, Violation
 from assistant.precedents import find, source_ref
 from assistant.render import TEMPLATES, parse_paragraphs
 from assistant.sections import SECTIONS
+from assistant.claims import repair_claims
 from assistant.verify import figure_book, verify
 from core.settings import Settings
 
@@ -78,15 +79,24 @@ class LLMDrafter:
         notices: list[str] = []
         draft = verify(self._to_draft(first_text, data, section, precedents), data, book)
         assert draft.guard is not None
-        if draft.guard.ok:
-            return draft, notices
+        if not draft.guard.violations:
+            return self._mark_claims(draft, data, book, notices)
         notices.append(f"初稿有 {len(draft.guard.violations)} 个数字不是评分模块算出的，已要求模型改正一次。")
         retry = self._invoke(self._messages(data, section, precedents, book, draft.guard.violations, first_text))
         repaired = verify(self._to_draft(retry, data, section, precedents), data, book)
         assert repaired.guard is not None
-        if not repaired.guard.ok:
+        if repaired.guard.violations:
             notices.append(f"改正后仍有 {len(repaired.guard.violations)} 个数字无法核对，已在文中标出，请评价人逐一核实。")
-        return repaired, notices
+        return self._mark_claims(repaired, data, book, notices)
+
+    @staticmethod
+    def _mark_claims(draft: Draft, data: DraftInput, book: Any, notices: list[str]) -> tuple[Draft, list[str]]:
+        """The claim guard's findings in the model's text are marked (never kept as fact), then checked again."""
+        marked, marks = repair_claims(draft)
+        if not marks:
+            return draft, notices
+        notices.append(f"模型写出 {marks} 处案例中没有的原因、名称或先例原句，已改为【请补充原因】或在文中标出，原因措辞列为可选项。")
+        return verify(marked, data, book), notices
 
     def draft(self, data: DraftInput, section: str) -> Draft:
         book = figure_book(data)
