@@ -105,6 +105,12 @@ def test_the_guard_catches_an_invented_figure(settings: Settings) -> None:
     assert [v.text for v in reply.guard.violations] == ["6.54"] and "数字核对" in reply.text
 
 
+def test_the_claim_guard_catches_a_name_the_case_lacks(settings: Settings) -> None:
+    reply = ask(settings, [call("why_deducted", {"indicator": "产出"})], "据永州市财政局通报，“产出”扣5.54分。")
+    assert reply.guard is not None and not reply.guard.ok and not reply.guard.violations
+    assert [v.kind for v in reply.guard.claim_violations] == ["name"] and "事实核对" in reply.text
+
+
 def test_a_true_figure_no_tool_returned_is_not_trusted(settings: Settings) -> None:
     reply = ask(settings, [call("why_deducted", {"indicator": "产出"})], "预算执行率为85.96%。")  # right, but the model did not look it up
     assert reply.guard is not None and not reply.guard.ok

@@ -171,10 +171,12 @@ class ChatAgent:
                 if ref.text not in sources
             ]
             violations = [*guard.violations, *unsourced]
-            guard = GuardResult(ok=not violations, checked=guard.checked, violations=violations)
+            guard = ctx.guarded(text, GuardResult(ok=not violations, checked=guard.checked, violations=violations))
             figures = [ref for ref in trace_text(text, ctx.book) if ref.text in sources]
             if violations:
                 text += f"\n\n> 数字核对：{len(violations)} 个数字不是评分模块算出的或不在工具结果中（" + "、".join(v.text for v in violations[:6]) + "），请以工具结果为准逐一核实。"
+            if guard.claim_violations:
+                text += "\n\n> 事实核对：" + "；".join(v.reason for v in guard.claim_violations[:4]) + "。"
         if main is not None and main.draft is not None and main.text not in text:
             text += "\n\n" + main.text  # the checked draft itself, as the tool produced it
         return ChatAnswer(

@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 
 from assistant.figures import FigureBook
 from assistant.guard import check_answer, trace_text
-from assistant.models import Draft, FigureRef, GuardResult, SourceRef
+from assistant.models import ClaimViolation, Draft, FigureRef, GuardResult, Paragraph, Section, Sentence, SourceRef
 from core.plugins import Registry
 from scoring import Case, score_case
 from scoring.results import NodeResult, ScoreResult
@@ -108,12 +108,28 @@ class Context:
                     found.append(node)
         return found
 
+    def claims(self, text: str) -> tuple[int, list[ClaimViolation]]:
+        """The claim guard on an answer's text: names the case lacks, causes not traced to it."""
+        from assistant.claims import check_claims
+
+        assert self.case is not None
+        sentences = [Sentence(text=part) for part in re.findall(r"[^。！？!?\n]+[。！？!?]?", text) if part.strip()]
+        paragraph = Paragraph(sentences=sentences or [Sentence(text=text)])
+        draft = Draft(project=self.case.project.name, section="answer", backend="chat", sections=[Section(name="answer", title="", paragraphs=[paragraph])])
+        checked, violations, _ = check_claims(draft, self.case, None)
+        return checked, violations
+
+    def guarded(self, text: str, guard: GuardResult) -> GuardResult:
+        """``guard`` with the claim guard's findings on ``text`` added."""
+        checked, violations = self.claims(text)
+        return guard.model_copy(update={"claims_checked": checked, "claim_violations": violations, "ok": guard.ok and not violations})
+
     def checked(self, text: str, **kwargs: Any) -> ChatAnswer:
         """An answer whose figures are traced and whose numbers went through the guard."""
         if self.case is None:
             return ChatAnswer(text=text, **kwargs)
         kwargs.setdefault("figures", trace_text(text, self.book))
-        kwargs.setdefault("guard", check_answer(text, self.book))
+        kwargs.setdefault("guard", self.guarded(text, check_answer(text, self.book)))
         return ChatAnswer(text=text, **kwargs)
 
 

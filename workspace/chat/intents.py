@@ -53,8 +53,14 @@ def _from_draft(ctx: Context, intent_name: str, draft: Draft, lead: str = "", **
 
 
 def _verified(ctx: Context, draft: Draft) -> Draft:
+    """A draft the chat changed (details added, paragraphs shortened or merged), through both guards again."""
+    from assistant.claims import check_claims
+
+    assert ctx.case is not None
     traced = trace_figures(draft, ctx.book)
-    return traced.model_copy(update={"guard": check_draft(traced, ctx.book)})
+    guard = check_draft(traced, ctx.book)
+    checked, violations, _ = check_claims(traced, ctx.case, None)
+    return traced.model_copy(update={"guard": guard.model_copy(update={"claims_checked": checked, "claim_violations": violations, "ok": guard.ok and not violations})})
 
 
 def _body(draft: Draft) -> list[tuple[int, int]]:
