@@ -257,3 +257,26 @@ def test_without_a_case(workspace: Workspace) -> None:
     assert "载入案例后" in answer("你能做什么", None, workspace).text
 
 
+
+
+def test_a_plugin_capability_is_one_declaration(workspace: Workspace) -> None:
+    from core.plugins import hookimpl, register_plugin, unregister_plugin
+    from workspace.chat import IntentSpec
+    from workspace.chat.agent import tools
+
+    def risks(ctx: Any, args: dict[str, Any]) -> ChatAnswer:
+        return ChatAnswer(intent="risks", text="风险提示：暂无。")
+
+    class Risks:
+        @hookimpl
+        def register_intents(self, register: Any) -> None:
+            register(IntentSpec(name="risks", label="列出项目风险", handle=risks, cues=((r"风险", 3.0),), example="这个项目有哪些风险？", tool="列出项目风险"))
+
+    name = register_plugin(Risks(), "tests.chat-risks")
+    try:
+        assert route("这个项目有哪些风险？", SAMPLE) == "risks"  # the router
+        assert "列出项目风险：「这个项目有哪些风险？」" in answer("你能做什么", SAMPLE, workspace).text  # the help card
+        assert "risks" in {spec.name for spec in tools()}  # the agent's tools
+    finally:
+        unregister_plugin(name)
+    assert route("这个项目有哪些风险？", SAMPLE) != "risks"
