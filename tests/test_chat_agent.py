@@ -42,6 +42,9 @@ class Stub(BaseHTTPRequestHandler):
         if step == "stall":
             time.sleep(4)
             step = "迟到的回答"
+        if body.get("stream"):
+            self._stream(step)
+            return
         message: dict[str, Any] = {"role": "assistant", "content": step if isinstance(step, str) else None}
         if isinstance(step, list):
             message["tool_calls"] = step
@@ -57,6 +60,29 @@ class Stub(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
+        except OSError:  # the client gave up (the timeout test)
+            pass
+
+
+    def _stream(self, step: Any) -> None:
+        def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
+            data = {"id": "c", "object": "chat.completion.chunk", "created": 0, "model": "stub", "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+            return f"data: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
+
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.end_headers()
+            self.wfile.write(chunk({"role": "assistant", "content": ""}))
+            if isinstance(step, list):
+                for i, tool_call in enumerate(step):
+                    self.wfile.write(chunk({"tool_calls": [{"index": i, **tool_call}]}))
+                self.wfile.write(chunk({}, "tool_calls"))
+            else:
+                for start in range(0, len(step), 8):
+                    self.wfile.write(chunk({"content": step[start : start + 8]}))
+                self.wfile.write(chunk({}, "stop"))
+            self.wfile.write(b"data: [DONE]\n\n")
         except OSError:  # the client gave up (the timeout test)
             pass
 
@@ -97,6 +123,19 @@ def test_the_right_tool_runs_and_figures_come_from_its_result(settings: Settings
     assert reply.guard is not None and reply.guard.ok, reply.guard
     assert {f.text for f in reply.figures} >= {"29.46", "5.54", "5.33"}
     assert any(f.key.startswith("node:") for f in reply.figures)
+
+
+def test_tokens_and_tool_calls_stream_as_events(settings: Settings) -> None:
+    from workspace.chat.agent import agent_for
+
+    agent = agent_for(settings)
+    assert agent is not None
+    Stub.script = [[call("why_deducted", {"indicator": "产出"})], "“产出”分值35分，得29.46分，扣5.54分。"]
+    events = list(agent.events("产出指标为什么扣分", SAMPLE, Workspace(settings), "local", []))
+    kinds = [kind for kind, _ in events]
+    assert kinds[0] == "tool" and kinds[-1] == "answer" and kinds.count("delta") >= 3
+    assert all(body.get("stream") for body in Stub.requests)
+    assert "".join(data for kind, data in events if kind == "delta") == "“产出”分值35分，得29.46分，扣5.54分。"
 
 
 def test_the_guard_catches_an_invented_figure(settings: Settings) -> None:

@@ -12,9 +12,10 @@ a note saying why — never a hang.
 from __future__ import annotations
 
 import json
+import queue
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from assistant.guard import check_answer, trace_text
@@ -82,30 +83,58 @@ class ChatAgent:
         self.max_rounds = max_rounds
 
     def answer(self, message: str, case: Case | None, workspace: "Workspace", owner: str | None, history: list[dict[str, Any]]) -> ChatAnswer:
+        """The final answer (the events without the live ones)."""
+        final: ChatAnswer | None = None
+        for kind, data in self.events(message, case, workspace, owner, history):
+            if kind == "answer":
+                final = data
+        assert final is not None
+        return final
+
+    def events(self, message: str, case: Case | None, workspace: "Workspace", owner: str | None, history: list[dict[str, Any]]) -> Iterator[tuple[str, Any]]:
+        """Live events while the agent works — ``("tool", call)`` and ``("delta", text)`` as the model writes —
+        then ``("answer", ChatAnswer)``: checked, or the router's answer with a note when the model failed."""
         ctx = Context(message, case, workspace, owner, history)
         if route_context(ctx) in ("confirm", "cancel"):  # a reply to a proposal is the evaluator's decision, not the model's
-            return route_answer(message, case, workspace, owner, history)
+            yield "answer", route_answer(message, case, workspace, owner, history)
+            return
         try:
-            return self._loop(ctx)
+            yield from self._loop(ctx)
         except AgentFailed as exc:
             routed = route_answer(message, case, workspace, owner, history)
             note = f"（大模型未能完成：{exc}；以下为规则助手的回答。）"
-            return routed.model_copy(update={"text": f"{note}\n\n{routed.text}"})
+            yield "answer", routed.model_copy(update={"text": f"{note}\n\n{routed.text}"})
 
-    def _invoke(self, bound: Any, messages: list[Any], deadline: float) -> Any:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
+    def _round(self, bound: Any, messages: list[Any], deadline: float) -> Iterator[tuple[str, Any]]:
+        """One model call, streamed from a worker thread: ``("delta", text)``… then ``("message", AIMessageChunk)``.
+        The overall deadline holds even when the endpoint stalls mid-stream."""
+        if deadline - time.monotonic() <= 0:
             raise AgentFailed("超时")
-        pool = ThreadPoolExecutor(max_workers=1)
-        future = pool.submit(bound.invoke, messages)
-        try:
-            return future.result(timeout=remaining)
-        except FutureTimeout:
-            raise AgentFailed(f"超过 {self.timeout:g} 秒未答复") from None
-        except Exception as exc:  # the endpoint's own error types vary by provider
-            raise AgentFailed(f"模型调用失败：{type(exc).__name__}") from exc
-        finally:
-            pool.shutdown(wait=False)
+        pieces: queue.Queue[tuple[str, Any]] = queue.Queue()
+
+        def work() -> None:
+            try:
+                total = None
+                for chunk in bound.stream(messages):
+                    total = chunk if total is None else total + chunk
+                    text = _text(chunk)
+                    if text:
+                        pieces.put(("delta", text))
+                pieces.put(("message", total))
+            except Exception as exc:  # the endpoint's own error types vary by provider
+                pieces.put(("error", exc))
+
+        threading.Thread(target=work, daemon=True).start()
+        while True:
+            try:
+                kind, value = pieces.get(timeout=max(deadline - time.monotonic(), 0.001))
+            except queue.Empty:
+                raise AgentFailed(f"超过 {self.timeout:g} 秒未答复") from None
+            if kind == "error":
+                raise AgentFailed(f"模型调用失败：{type(value).__name__}")
+            yield kind, value
+            if kind == "message":
+                return
 
     def _messages(self, ctx: Context) -> list[Any]:
         from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
@@ -117,8 +146,8 @@ class ChatAgent:
             earlier.append(HumanMessage(content) if item.get("role") == "user" else AIMessage(content))
         return [SystemMessage(system), *earlier, HumanMessage(ctx.message)]
 
-    def _loop(self, ctx: Context) -> ChatAnswer:
-        from langchain_core.messages import ToolMessage
+    def _loop(self, ctx: Context) -> Iterator[tuple[str, Any]]:
+        from langchain_core.messages import AIMessage, ToolMessage
 
         specs = {spec.name: spec for spec in tools()}
         try:
@@ -129,20 +158,30 @@ class ChatAgent:
         messages = self._messages(ctx)
         results: list[ChatAnswer] = []
         calls: list[dict[str, Any]] = []
-        for _ in range(self.max_rounds + 1):
-            reply = self._invoke(bound, messages, deadline)
-            if getattr(reply, "invalid_tool_calls", None):
+        for round_number in range(self.max_rounds + 1):
+            reply: Any = None
+            for kind, value in self._round(bound, messages, deadline):
+                if kind == "delta":
+                    yield "delta", value
+                else:
+                    reply = value
+            if reply is None:
+                raise AgentFailed("模型没有给出回答")
+            if getattr(reply, "invalid_tool_calls", None) or not _whole_arguments(reply):
                 raise AgentFailed("模型的工具调用格式有误")
             tool_calls = list(getattr(reply, "tool_calls", None) or [])
             if not tool_calls:
-                return self._final(ctx, _text(reply), results, calls)
-            if len(calls) >= self.max_rounds * 3 or _ == self.max_rounds:
+                yield "answer", self._final(ctx, _text(reply), results, calls)
+                return
+            if round_number == self.max_rounds:
                 raise AgentFailed(f"工具调用超过 {self.max_rounds} 轮")
-            messages.append(reply)
+            messages.append(AIMessage(content=_text(reply), tool_calls=tool_calls))
             for call in tool_calls:
                 spec = specs.get(call.get("name", ""))
                 checked = _valid_args(spec, call.get("args")) if spec else f"没有名为 {call.get('name')!r} 的工具"
-                calls.append({"name": call.get("name"), "args": call.get("args"), "ok": isinstance(checked, dict)})
+                record = {"name": call.get("name"), "args": call.get("args"), "ok": isinstance(checked, dict)}
+                calls.append(record)
+                yield "tool", record
                 if spec is None or isinstance(checked, str):
                     content = json.dumps({"error": checked}, ensure_ascii=False)
                 else:
@@ -190,6 +229,18 @@ class ChatAgent:
             problem=main.problem if main else None,
             tools=calls,
         )
+
+
+def _whole_arguments(reply: Any) -> bool:
+    """Whether every streamed tool call's arguments are complete JSON (a streamed message parses them leniently)."""
+    for chunk in getattr(reply, "tool_call_chunks", None) or []:
+        arguments = chunk.get("args")
+        if arguments:
+            try:
+                json.loads(arguments)
+            except ValueError:
+                return False
+    return True
 
 
 def _text(reply: Any) -> str:
