@@ -204,3 +204,21 @@ def test_a_case_edit_is_proposed_by_the_agent_and_confirmed_by_the_evaluator(set
     assert len(workspace.session_case(session, "local")["case"]["findings"]) == len(SAMPLE.findings) + 1
     history = workspace.session(session, "local")["messages"]
     assert history[-1]["changes"] == payload["changes"]
+
+
+def test_the_api_streams_the_agents_tool_calls_and_tokens(settings: Settings) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from test_api import sse
+
+    client = TestClient(create_app(settings))
+    session = client.post("/v1/sessions", json={"case": case_to_data(SAMPLE)}).json()["id"]
+    Stub.script = [[call("why_deducted", {"indicator": "产出"})], "“产出”分值35分，得29.46分，扣5.54分。"]
+    events = sse(client.post(f"/v1/sessions/{session}/messages", json={"content": "产出指标为什么扣分"}, headers={"accept": "text/event-stream"}).text)
+    names = [name for name, _ in events]
+    assert names[0] == "tool" and names.index("delta") < names.index("intent") and names[-1] == "done"
+    assert ("intent", {"intent": "why_deducted"}) in events and "tools" in names
+    stored = client.get(f"/v1/sessions/{session}").json()["messages"][-1]
+    assert stored["tools"][0]["name"] == "why_deducted" and stored["guard"]["ok"] is True
+    assert "".join(data["text"] for name, data in events if name == "delta") == stored["content"]

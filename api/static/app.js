@@ -434,6 +434,9 @@
         text = full;
         body.innerHTML = renderMarkdown(text);
       },
+      tool(call) {
+        typing.textContent = `正在调用工具：${call.name}…`;
+      },
       set(name, value) {
         parts[name] = value;
         renderExtras();
@@ -547,6 +550,8 @@
         await readEvents(response, (name, data) => {
           if (name === "intent") message.intent(data.intent);
           else if (name === "delta") message.delta(data.text || "");
+          else if (name === "text") message.setText(data.text || "");
+          else if (name === "tool") message.tool(data);
           else if (PARTS.includes(name)) message.set(name, data);
           if (name === "changes" && data.length) changed = true;
           else if (name === "error") {
