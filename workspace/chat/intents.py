@@ -49,7 +49,16 @@ def _from_draft(ctx: Context, intent_name: str, draft: Draft, lead: str = "", **
         text += f"\n\n> 数字核对：{len(draft.guard.violations)} 个数字未能核对，请逐一核实。"
     for note in draft.notes:
         text += f"\n\n> {note}"
-    return ChatAnswer(intent=intent_name, text=text, citations=draft.citations(), figures=draft.figures(), guard=draft.guard, draft=draft, **extra)
+    citations = draft.citations()
+    offers = [offer for section in draft.sections for paragraph in section.paragraphs for offer in getattr(paragraph, "offers", [])]
+    if offers:
+        lines = ["可参考的先例表述（未写入正文；采纳原因请说「把第N个问题的原因改为：……」）："]
+        for offer in offers[:6]:
+            lines.append(f"- {'原因' if offer.kind == 'cause' else '措施'}（{offer.nature}）：{offer.text}" + (f"——{offer.citation.display}" if offer.citation else ""))
+            if offer.citation is not None and all(c.display != offer.citation.display for c in citations):
+                citations.append(offer.citation)
+        text += "\n\n" + "\n".join(lines)
+    return ChatAnswer(intent=intent_name, text=text, citations=citations, figures=draft.figures(), guard=draft.guard, draft=draft, **extra)
 
 
 def _verified(ctx: Context, draft: Draft) -> Draft:
