@@ -6,6 +6,7 @@ The real server and Debian's Chromium (see tests/test_web.py, whose fixtures thi
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,7 +26,7 @@ def test_chat_capabilities_in_the_browser(server: str, browser: object, tmp_path
     page.on("pageerror", lambda error: errors.append(str(error)))
     answers = page.locator("#messages .message.assistant.done")
 
-    def ask(text: str, count: int) -> object:
+    def ask(text: str, count: int) -> Any:
         page.fill("#chat-input", text)
         page.click("#chat-send")
         expect(answers).to_have_count(count)
@@ -37,28 +38,28 @@ def test_chat_capabilities_in_the_browser(server: str, browser: object, tmp_path
         expect(page.locator("#score-table tfoot")).to_contain_text("83.00")
 
         report = ask("给我一份完整的报告初稿", 1)
-        expect(report).to_contain_text("一、基本情况")  # type: ignore[attr-defined]
-        expect(report).to_contain_text("存在的问题及原因分析")  # type: ignore[attr-defined]
-        expect(report.locator(".citation").first).to_be_visible()  # type: ignore[attr-defined]
-        expect(report.locator(".figures summary")).to_contain_text("数字来源")  # type: ignore[attr-defined]
-        expect(report.locator(".guard")).to_contain_text("通过")  # type: ignore[attr-defined]
+        expect(report).to_contain_text("一、基本情况")
+        expect(report).to_contain_text("存在的问题及原因分析")
+        expect(report.locator(".citation").first).to_be_visible()
+        expect(report.locator(".figures summary")).to_contain_text("数字来源")
+        expect(report.locator(".guard")).to_contain_text("通过")
 
         why = ask("产出指标为什么扣分", 2)
-        expect(why).to_contain_text("扣分的末级指标")  # type: ignore[attr-defined]
-        expect(why).to_contain_text("社区服务事项上线数")  # type: ignore[attr-defined]
-        why.locator(".figures summary").click()  # type: ignore[attr-defined]
-        expect(why.locator(".figures li").first).to_contain_text("←")  # type: ignore[attr-defined]
-        expect(why.locator(".guard")).to_contain_text("通过")  # type: ignore[attr-defined]
+        expect(why).to_contain_text("扣分的末级指标")
+        expect(why).to_contain_text("社区服务事项上线数")
+        why.locator(".figures summary").click()
+        expect(why.locator(".figures li").first).to_contain_text("←")
+        expect(why.locator(".guard")).to_contain_text("通过")
 
         detail = ask("把第二个问题写得更具体一些", 3)
-        expect(detail).to_contain_text("涉及指标")  # type: ignore[attr-defined]
-        expect(detail.locator(".figures summary")).to_contain_text("数字来源")  # type: ignore[attr-defined]
-        expect(detail.locator(".download-docx")).to_be_visible()  # type: ignore[attr-defined]
+        expect(detail).to_contain_text("涉及指标")
+        expect(detail.locator(".figures summary")).to_contain_text("数字来源")
+        expect(detail.locator(".download-docx")).to_be_visible()
 
         proposed = ask("再加一条：社区服务平台软件运维项目验收滞后两个月", 4)
-        expect(proposed).to_contain_text("回复「确认」")  # type: ignore[attr-defined]
-        expect(proposed).to_contain_text("验收")  # type: ignore[attr-defined]
-        proposed.locator(".confirm-change").click()  # type: ignore[attr-defined]
+        expect(proposed).to_contain_text("回复「确认」")
+        expect(proposed).to_contain_text("验收")
+        proposed.locator(".confirm-change").click()
         expect(answers).to_have_count(5)
         done = answers.last
         expect(done.locator(".changes")).to_contain_text("问题清单新增第")
