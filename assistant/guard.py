@@ -180,4 +180,23 @@ def trace_figures(draft: Draft, book: FigureBook) -> Draft:
     return draft.model_copy(update={"sections": sections})
 
 
-__all__ = ["ALLOWED_ROLES", "check_draft", "check_text", "trace_figures"]
+def trace_text(text: str, book: FigureBook) -> list[FigureRef]:
+    """The computed figures ``text`` contains (positions in ``text``): a chat answer's figure sources."""
+    titles = _title_spans(text)
+    refs: list[FigureRef] = []
+    for number in find_numbers(text):
+        if number.role != "quantity" or _inside(number, titles):
+            continue
+        figure = book.match(number, _context(text, number.start))
+        if figure is not None:
+            refs.append(FigureRef(text=number.text, start=number.start, end=number.end, key=figure.key, audit=figure.audit))
+    return refs
+
+
+def check_answer(text: str, book: FigureBook) -> GuardResult:
+    """The guard on a chat answer's text (not a draft): every number a figure of the case or a fact of it."""
+    checked, violations = _inspect(text, book)
+    return GuardResult(ok=not violations, checked=checked, violations=violations)
+
+
+__all__ = ["ALLOWED_ROLES", "check_answer", "check_draft", "check_text", "trace_figures", "trace_text"]

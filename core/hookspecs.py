@@ -46,3 +46,8 @@ def register_report_checks(register: Any) -> None:
 @hookspec
 def register_sheet_kinds(register: Any) -> None:
     """Register working-paper sheet kinds: ``register(scoring.workpapers.SheetKind(name, label, columns, read, ...))``."""
+
+
+@hookspec
+def register_intents(register: Any) -> None:
+    """Register chat capabilities: ``register(workspace.chat.IntentSpec(name, label, handle, cues, ...))``."""

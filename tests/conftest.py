@@ -85,6 +85,17 @@ def make_pdf(pages: list[str]) -> bytes:
     return bytes(out)
 
 
+def sse(text: str) -> list[tuple[str, Any]]:
+    """A server-sent event stream as (event, data) pairs."""
+    import json
+
+    events = []
+    for block in text.strip().split("\n\n"):
+        lines = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
+        events.append((lines["event"], json.loads(lines["data"])))
+    return events
+
+
 def seed_path(number: str) -> Path:
     """The seed report whose file name starts with ``number`` (``"004"``)."""
     matches = sorted(SEEDS.glob(f"{number}_*.txt"))

@@ -392,26 +392,74 @@ class Workspace:
             raise NotFound("会话不存在") from None
 
     def chat(self, session_id: str, owner: str, message: str) -> tuple[int, int, ChatAnswer, dict[str, Any]]:
-        """Store the message, answer it from the session's case, store the answer: (user id, reply id, answer, payload)."""
+        """Store the message, answer it from the session's case and history, store the answer: (user id, reply id, answer, payload).
+
+        With an LLM configured (``JIXIAO_LLM_BASE_URL`` and ``JIXIAO_LLM_MODEL``) the tool-calling agent answers,
+        falling back to the router; otherwise the router does. A confirmed edit updates the session's case, and the
+        payload's ``changes`` name it (the history shows them).
+        """
+        stored: tuple[int, int, ChatAnswer, dict[str, Any]] | None = None
+        for kind, data in self.chat_stream(session_id, owner, message):
+            if kind == "answer":
+                stored = data
+        assert stored is not None
+        return stored
+
+    def chat_stream(self, session_id: str, owner: str, message: str) -> Iterator[tuple[str, Any]]:
+        """The same as events: the agent's live ``tool`` and ``delta`` events, then ``("answer", (user id, reply id,
+        answer, payload))`` once the answer is stored. The session is checked and the message stored before this returns."""
         try:
             meta = self.sessions.get(session_id, owner)
+            history = [{"role": m.role, "content": m.content, **m.payload} for m in self.sessions.history(session_id, owner)]
         except SessionNotFound:
             raise NotFound("会话不存在") from None
         case = self.parse_case(meta["case"]) if meta["case"] else None
         user_id = self.sessions.add(session_id, owner, "user", message)
-        from workspace.chat import answer
+        return self._chat_events(session_id, owner, message, case, history, user_id)
 
-        reply = answer(message, case, self, owner)
+    def _chat_events(self, session_id: str, owner: str, message: str, case: Case | None, history: list[dict[str, Any]], user_id: int) -> Iterator[tuple[str, Any]]:
+        from workspace.chat import answer
+        from workspace.chat.agent import agent_for
+
+        agent = agent_for(self.settings)
+        reply: ChatAnswer | None = None
+        if agent is None:
+            reply = answer(message, case, self, owner, history)
+        else:
+            for kind, data in agent.events(message, case, self, owner, history):
+                if kind == "answer":
+                    reply = data
+                else:
+                    yield kind, data
+        assert reply is not None
+        if reply.case is not None:
+            self.set_session_case(session_id, owner, reply.case)
         payload: dict[str, Any] = {
             "intent": reply.intent,
             "citations": [c.model_dump() for c in reply.citations],
             "figures": [f.model_dump() for f in reply.figures],
             "guard": reply.guard.model_dump() if reply.guard else None,
+            "changes": reply.changes,
         }
+        for key in ("proposal", "problem"):
+            if getattr(reply, key) is not None:
+                payload[key] = getattr(reply, key)
+        if reply.tools:
+            payload["tools"] = reply.tools
         if reply.draft is not None:
             payload["draft"] = reply.draft.model_dump(mode="json")
         reply_id = self.sessions.add(session_id, owner, "assistant", reply.text, payload)
-        return user_id, reply_id, reply, payload
+        yield "answer", (user_id, reply_id, reply, payload)
+
+    def chat_answer(self, message: str, case: Case | None, owner: str | None = None, history: list[dict[str, Any]] | None = None) -> ChatAnswer:
+        """One answer, not stored: the agent's when a model is configured (it falls back to the router), else the router's."""
+        from workspace.chat import answer
+        from workspace.chat.agent import agent_for
+
+        agent = agent_for(self.settings)
+        if agent is not None:
+            return agent.answer(message, case, self, owner, history or [])
+        return answer(message, case, self, owner, history or [])
 
 
 def upload_name(file_name: str, max_bytes: int, data: bytes) -> str:

@@ -53,22 +53,38 @@ def get_session(session_id: str, workspace: WorkspaceDep, who: Owner) -> dict[st
 
 @router.post("/v1/sessions/{session_id}/messages")
 def post_message(session_id: str, body: MessageBody, request: Request, workspace: WorkspaceDep, who: Owner) -> Response:
-    user_id, reply_id, reply, payload = workspace.chat(session_id, who, body.content)
+    events = workspace.chat_stream(session_id, who, body.content)
     if wants_stream(request):
-        return StreamingResponse(_answer_events(reply_id, reply.text, payload), media_type="text/event-stream")
+        return StreamingResponse(_answer_events(events), media_type="text/event-stream")
+    user_id, reply_id, reply, payload = next(data for kind, data in events if kind == "answer")
     return JSONResponse({"id": reply_id, "user_message_id": user_id, "role": "assistant", "content": reply.text, **payload})
 
 
-def _answer_events(reply_id: int, text: str, payload: dict[str, Any]) -> Iterator[str]:
-    """A stored answer as events: intent, text blocks, citations, figures, guard, draft, done."""
-    yield sse("intent", {"intent": payload["intent"]})
-    for block in re.split(r"(?<=\n\n)", text):
-        if block:
-            yield sse("delta", {"text": block})
-    yield sse("citations", payload["citations"])
-    yield sse("figures", payload["figures"])
-    if payload["guard"] is not None:
-        yield sse("guard", payload["guard"])
-    if "draft" in payload:
-        yield sse("draft", payload["draft"])
-    yield sse("done", {"id": reply_id})
+def _answer_events(events: Iterator[tuple[str, Any]]) -> Iterator[str]:
+    """An answer as events: the agent's live tool calls and text while it works, then intent, the rest of the text,
+    citations, figures, guard, draft, proposal, changes, tools, done. A stored answer that is not the streamed text
+    (the guard's notes, a fallback) is sent whole as ``text``."""
+    streamed = ""
+    for kind, data in events:
+        if kind == "tool":
+            yield sse("tool", data)
+        elif kind == "delta":
+            streamed += data
+            yield sse("delta", {"text": data})
+        elif kind == "answer":
+            _, reply_id, reply, payload = data
+            yield sse("intent", {"intent": payload["intent"]})
+            if streamed and not reply.text.startswith(streamed):
+                yield sse("text", {"text": reply.text})
+            else:
+                for block in re.split(r"(?<=\n\n)", reply.text[len(streamed):]):
+                    if block:
+                        yield sse("delta", {"text": block})
+            yield sse("citations", payload["citations"])
+            yield sse("figures", payload["figures"])
+            if payload["guard"] is not None:
+                yield sse("guard", payload["guard"])
+            for name in ("draft", "proposal", "changes", "tools"):
+                if payload.get(name):
+                    yield sse(name, payload[name])
+            yield sse("done", {"id": reply_id})

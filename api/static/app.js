@@ -12,7 +12,18 @@
     figure: "数字",
     check: "核对",
     help: "帮助",
+    off_topic: "超出范围",
+    why_deducted: "扣分原因",
+    findings: "问题清单",
+    shorten: "精简合并",
+    propose_change: "待确认的修改",
+    confirm: "已修改案例",
+    cancel: "已取消",
+    explain: "规则解释",
+    diff: "两稿对比",
+    show_draft: "查看草稿",
   };
+  const PARTS = ["guard", "citations", "figures", "draft", "proposal", "changes", "tools"];
   const KIND_LABELS = {
     basic_info: "基本情况",
     method: "评价方法",
@@ -359,7 +370,7 @@
     $("#messages").appendChild(node);
     scrollMessages();
     let text = "";
-    const parts = { citations: null, figures: null, guard: null, draft: null };
+    const parts = { citations: null, figures: null, guard: null, draft: null, proposal: null, changes: null, tools: null };
 
     function renderExtras() {
       extras.textContent = "";
@@ -376,6 +387,21 @@
         );
       }
       if (parts.figures && parts.figures.length) extras.appendChild(figuresView(parts.figures));
+      if (parts.tools && parts.tools.length) {
+        extras.appendChild(el("div", { class: "tools muted", text: "调用的工具：" + parts.tools.map((t) => t.name + (t.ok ? "" : "（无效）")).join("、") }));
+      }
+      if (parts.changes && parts.changes.length) {
+        extras.appendChild(el("div", { class: "changes", "data-testid": "changes" }, [
+          el("span", { class: "label", text: "已修改案例" }),
+          el("ul", null, parts.changes.map((c) => el("li", { text: changeText(c) }))),
+        ]));
+      }
+      if (parts.proposal) {
+        extras.appendChild(el("div", { class: "actions proposal" }, [
+          el("button", { type: "button", class: "confirm-change", text: "确认", onclick: () => sendMessage("确认") }),
+          el("button", { type: "button", class: "cancel-change", text: "取消", onclick: () => sendMessage("取消") }),
+        ]));
+      }
       if (parts.draft) {
         const offered = offersView(parts.draft);
         if (offered) extras.appendChild(offered);
@@ -411,6 +437,9 @@
       setText(full) {
         text = full;
         body.innerHTML = renderMarkdown(text);
+      },
+      tool(call) {
+        typing.textContent = `正在调用工具：${call.name}…`;
       },
       set(name, value) {
         parts[name] = value;
@@ -549,6 +578,7 @@
     $("#chat-send").disabled = true;
     addUserMessage(content);
     let message = null;
+    let changed = false;
     try {
       const sessionId = await ensureSession();
       const response = await request("POST", `/v1/sessions/${encodeURIComponent(sessionId)}/messages`, { content }, { Accept: "text/event-stream" });
@@ -559,12 +589,16 @@
         const data = await response.json();
         message.intent(data.intent);
         message.setText(data.content || "");
-        for (const name of ["guard", "citations", "figures", "draft"]) if (data[name]) message.set(name, data[name]);
+        for (const name of PARTS) if (data[name]) message.set(name, data[name]);
+        changed = Boolean(data.changes && data.changes.length);
       } else {
         await readEvents(response, (name, data) => {
           if (name === "intent") message.intent(data.intent);
           else if (name === "delta") message.delta(data.text || "");
-          else if (name === "citations" || name === "figures" || name === "guard" || name === "draft") message.set(name, data);
+          else if (name === "text") message.setText(data.text || "");
+          else if (name === "tool") message.tool(data);
+          else if (PARTS.includes(name)) message.set(name, data);
+          if (name === "changes" && data.length) changed = true;
           else if (name === "error") {
             message.error(data.message || "生成失败");
             showError(`${data.message || "生成失败"}（${data.code || "error"}）`);
@@ -582,6 +616,27 @@
       state.busy = false;
       $("#chat-send").disabled = false;
     }
+    if (changed) await refreshCase();
+  }
+
+  /** 对话修改了案例：取回会话的案例并重新评分。 */
+  async function refreshCase() {
+    try {
+      const held = await api("GET", `/v1/sessions/${encodeURIComponent(state.sessionId)}/case`);
+      if (held.case) {
+        state.caseData = held.case;
+        renderScore(await api("POST", "/v1/score", { case: held.case }));
+      }
+    } catch (err) {
+      report(err);
+    }
+  }
+
+  function changeText(c) {
+    if (c.op === "add_finding") return `问题清单新增第 ${c.index + 1} 条：${c.finding.nature}${c.finding.project ? "（" + c.finding.project + "）" : ""}`;
+    if (c.op === "correct_finding") return `问题清单第 ${c.index + 1} 条的 ${c.field}：${c.old || "（空）"} → ${c.new}`;
+    if (c.op === "set_cause") return `第 ${c.problem} 个问题“${c.nature}”的原因：${c.cause}`;
+    return JSON.stringify(c);
   }
 
   function renderHistory(messages) {
@@ -593,7 +648,7 @@
       const message = createAssistantMessage();
       if (m.intent) message.intent(m.intent);
       message.setText(m.content || "");
-      for (const name of ["guard", "citations", "figures", "draft"]) if (m[name]) message.set(name, m[name]);
+      for (const name of PARTS) if (m[name] && !(name === "changes" && !m[name].length)) message.set(name, m[name]);
       message.done();
     }
   }

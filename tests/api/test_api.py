@@ -5,13 +5,12 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 from docx import Document
 from fastapi.testclient import TestClient
 
-from conftest import CASES, ROOT
+from conftest import CASES, ROOT, sse
 from api.app import create_app
 from workspace.db import Database
 from workspace.keys import KeyStore
@@ -50,14 +49,6 @@ def keys(home: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def secured(home: Path, index: PrecedentIndex, keys: dict[str, str]) -> TestClient:
     return TestClient(create_app(load_settings(home=home), index=index, require_auth=True))
-
-
-def sse(text: str) -> list[tuple[str, Any]]:
-    events = []
-    for block in text.strip().split("\n\n"):
-        lines = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
-        events.append((lines["event"], json.loads(lines["data"])))
-    return events
 
 
 def test_health(client: TestClient) -> None:
