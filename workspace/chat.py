@@ -147,7 +147,7 @@ def _check(message: str, case: Case | None, workspace: "Workspace", owner: str |
     errors = [c for c in result.checks if c.severity == "error"]
     if errors:
         lines.append(f"另发现 {len(errors)} 处需要更正：")
-        lines.extend(f"- {c.location}：{c.message}" for c in errors)
+        lines.extend(f"- {c.place}：{c.message}" for c in errors)
     else:
         lines.append("未发现其他需要更正的不一致。")
     return ChatAnswer(intent="check", text="\n".join(lines), figures=[FigureRef(text=total, start=0, end=0, key="total", audit=None)])
