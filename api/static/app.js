@@ -1337,5 +1337,5 @@
   else init();
 
   // 供调试与测试
-  window.jixiao = { renderMarkdown, parseChunkId, filenameFrom, renderReview };
+  window.jixiao = { renderMarkdown, parseChunkId, filenameFrom, renderReview, caseData: () => state.caseData };
 })();
