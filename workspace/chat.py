@@ -107,17 +107,17 @@ def _figure(message: str, case: Case | None, workspace: "Workspace", owner: str 
     lines: list[str] = []
     figures: list[FigureRef] = []
 
-    def add(text: str, value: str, key: str, audit: str | None) -> None:
+    def add(text: str, value: str, key: str, audit: str | None, label: str) -> None:
         start = len("\n".join(lines)) + (1 if lines else 0) + text.index(value)
         lines.append(text)
-        figures.append(FigureRef(text=value, start=start, end=start + len(value), key=key, audit=audit))
+        figures.append(FigureRef(text=value, start=start, end=start + len(value), key=key, audit=audit, label=label))
 
     metrics = {m.key: m for m in result.funds}
     for key, label in sorted(FUND_LABELS.items(), key=lambda item: -len(item[1])):
         if label in message and key in metrics and metrics[key].value is not None:
             metric = metrics[key]
             value = f"{fmt(metric.value)}{'%' if metric.unit == '%' else ''}"  # type: ignore[arg-type]
-            add(f"{label}为{value}{'' if metric.unit == '%' else '万元'}（{metric.formula}）。", value, f"funds:{key}", metric.formula)
+            add(f"{label}为{value}{'' if metric.unit == '%' else '万元'}（{metric.formula}）。", value, f"funds:{key}", metric.formula, label)
     names = sorted({node.name for node in result.nodes}, key=len, reverse=True)
     mentioned = [name for name in names if name in message]
     for name in mentioned[:3]:
@@ -125,10 +125,10 @@ def _figure(message: str, case: Case | None, workspace: "Workspace", owner: str 
             deduction = node.weight - node.score
             score = fmt(node.score)
             text = f"“{node.path}”分值{fmt_short(node.weight)}分，得{score}分" + (f"，扣{fmt(deduction)}分" if deduction > 0 else "，未扣分") + f"（{node.audit}）。"
-            add(text, score, f"node:{node.path}:score", node.audit)
+            add(text, score, f"node:{node.path}:score", node.audit, f"{node.name}得分")
     if "总分" in message or "等级" in message or not lines:
         total = fmt(result.total)
-        add(f"综合得分{total}分，等级“{result.grade}”。", total, "total", None)
+        add(f"综合得分{total}分，等级“{result.grade}”。", total, "total", None, "总分")
     return ChatAnswer(intent="figure", text="\n".join(lines), figures=figures)
 
 
@@ -150,7 +150,7 @@ def _check(message: str, case: Case | None, workspace: "Workspace", owner: str |
         lines.extend(f"- {c.place}：{c.message}" for c in errors)
     else:
         lines.append("未发现其他需要更正的不一致。")
-    return ChatAnswer(intent="check", text="\n".join(lines), figures=[FigureRef(text=total, start=0, end=0, key="total", audit=None)])
+    return ChatAnswer(intent="check", text="\n".join(lines), figures=[FigureRef(text=total, start=0, end=0, key="total", audit=None, label="总分")])
 
 
 def _help(message: str, case: Case | None, workspace: "Workspace", owner: str | None, history: list[dict[str, Any]]) -> ChatAnswer:

@@ -451,7 +451,7 @@
       el(
         "ul",
         null,
-        figures.map((f) => el("li", null, [el("code", { text: f.text }), " ← ", f.audit || f.key]))
+        figures.map((f) => el("li", null, [el("code", { text: f.text }), " ← ", f.audit || f.label || "评分结果"]))
       ),
     ]);
   }
