@@ -129,3 +129,23 @@ stated:
     fund = checks["funds.execution_rate"]
     assert fund.place == "预算执行率" and fund.message.endswith("（评价报告全文（第一部分 资金、第三部分 评分表））")
     assert score_case(case).model_dump(mode="json")["checks"][0]["place"]
+
+
+def test_audits_read_as_documents_write_them() -> None:
+    """A one-child node says whose score it carries (no 「2.50 = 2.50」); fund amounts keep two decimals (820.00 / 860.00)."""
+    case = parse_case(
+        """
+project: {name: 某项目}
+funds: {budget: 860, received: 820, spent: 820}
+indicators:
+  - name: 满意度
+    weight: 10
+    children:
+      - {name: 服务对象满意度, weight: 10, rule: {type: ratio, rate: 91.37}}
+  - {name: 到位率, weight: 90, rule: {type: ratio, numerator: funds.received, denominator: funds.budget, label: 资金到位率}}
+""",
+        "case.yaml",
+    )
+    result = score_case(case)
+    assert result.node("满意度").audit == "同“服务对象满意度”得分 9.14"
+    assert result.node("到位率").audit.startswith("资金到位率 = 820.00 / 860.00 = 95.35%")

@@ -806,7 +806,7 @@
       fundsBody.appendChild(
         el("tr", null, [
           el("td", { text: f.label }),
-          el("td", { class: "num", text: `${fixed2(f.value)}${f.unit === "%" ? "%" : " 万元"}` }),
+          el("td", { class: "num", text: `${fixed2(f.value)}${f.unit === "%" ? "%" : "万元"}` }),
           el("td", { class: "muted", text: f.formula }),
         ])
       );
