@@ -1104,7 +1104,8 @@
     const box = $("#import-report");
     box.textContent = "";
     box.classList.remove("bad");
-    const sheets = (data.sheets || []).map((s) => `${s.file}${s.sheet ? ` 工作表“${s.sheet}”` : ""}（${s.kind}${s.rows ? `，${s.rows} 行` : ""}）`);
+    const count = (s) => (!s.rows ? "" : s.kind === "报告" ? `，${s.rows} 个末级指标` : `，${s.rows} 行`);
+    const sheets = (data.sheets || []).map((s) => `${s.file}${s.sheet ? ` 工作表“${s.sheet}”` : ""}（${s.kind}${count(s)}）`);
     box.appendChild(el("div", { class: "import-head", text: `已读取 ${names}：${sheets.join("、") || "—"}` }));
     const inferences = data.inferences || [];
     if (inferences.length) {
@@ -1130,8 +1131,7 @@
         el("ul", null, unplaced.map((text) => el("li", { text }))),
       ]));
     }
-    const placed = unplaced.length;
-    const checks = (data.checks || []).slice(placed ? 0 : 0).filter((text) => !unplaced.some((u) => text.includes(u)));
+    const checks = (data.checks || []).filter((text) => !unplaced.some((u) => text.includes(u)));
     if (checks.length) {
       box.appendChild(el("details", { class: "import-checks" }, [
         el("summary", { text: `需核对（${checks.length}）` }),
