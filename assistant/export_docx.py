@@ -8,7 +8,7 @@ Every sentence is written as its own run(s), so that the evaluator sees in Word/
 
 * a comment on each sentence that reuses wording from a precedent (引用先例：…);
 * a comment on exactly the characters of each number traced to the score audit
-  (数字来源：key；算式：audit);
+  (数字来源：its Chinese label；算式：audit);
 * a yellow highlight and a comment (待核：…) on exactly the characters the number guard flagged.
 
 Only ``export_docx`` and ``export_markdown`` are public.
@@ -548,7 +548,7 @@ def _write_paragraph(document: DocxDocument, paragraph: Paragraph, spans: list[_
                 continue
             f_start, f_end = s_start + where[0], s_start + where[1]
             cuts.update((f_start, f_end))
-            anchors.append(_Anchor(f_start, f_end, 1, f"数字来源：{figure.key}；算式：{figure.audit}"))
+            anchors.append(_Anchor(f_start, f_end, 1, f"数字来源：{figure.label or '评分结果'}；算式：{figure.audit}"))
     for span in spans:
         cuts.update((span.start, span.end))
         anchors.append(_Anchor(span.start, span.end, 2, _violation_comment(span.violation)))

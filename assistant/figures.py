@@ -45,8 +45,8 @@ class Figure:
     in_prompt: bool = True
 
     def describe(self) -> str:
-        """``82.46（总分，total）`` — how a violation names the nearest legal figure."""
-        return f"{self.text}（{self.label}，{self.key}）"
+        """``82.46（总分）`` — how a violation names the nearest legal figure (its Chinese label, never the internal key)."""
+        return f"{self.text}（{self.label}）"
 
 
 # ── formatting ──────────────────────────────────────────────────────────────
@@ -111,6 +111,22 @@ _SNIPPET = 14
 _LINKS = "为是达约共计仅占至：: "
 
 
+def snippet_around(text: str, start: int, end: int, pad: int) -> str:
+    """``text[start - pad:end + pad]``, widened so that no number, date or year is cut (12月31日 never becomes 2月31日)."""
+    spans = [(number.start, number.end) for number in find_numbers(text)]
+    left, right = max(0, start - pad), min(len(text), end + pad)
+    for s_start, s_end in spans:
+        if s_start < left < s_end:
+            left = s_start
+        if s_start < right < s_end:
+            right = s_end
+    while 0 < left < len(text) and text[left - 1].isdigit() and text[left].isdigit():
+        left -= 1
+    while 0 < right < len(text) and text[right - 1].isdigit() and text[right].isdigit():
+        right += 1
+    return text[left:right]
+
+
 def _lead(text: str, start: int) -> str | None:
     """The words written right before a number in the case (在线率71.73% → 在线率): they name it when a draft repeats them."""
     before = text[max(0, start - 6):start].rstrip(_LINKS)
@@ -150,7 +166,7 @@ class _Collector:
                 if number.date is not None:
                     self.dates.add(number.date)
             elif number.role == "quantity":
-                snippet = text[max(0, number.start - _SNIPPET):number.end + _SNIPPET].replace("\n", " ")
+                snippet = snippet_around(text, number.start, number.end, _SNIPPET).replace("\n", " ")
                 lead = _lead(text, number.start)
                 self.add(
                     f"{key}@{number.start}",

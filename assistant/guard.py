@@ -125,7 +125,7 @@ def _grade_violations(text: str, book: FigureBook) -> tuple[list[Violation], int
                 start=match.start(1),
                 end=match.end(1),
                 reason=f"等级“{written}”不是评分模块评定的等级（应为“{book.grade}”）",
-                nearest=f"{book.grade}（等级，grade）",
+                nearest=f"{book.grade}（等级）",
             ))
     return found, checked
 
@@ -150,20 +150,20 @@ def check_draft(draft: Draft, book: FigureBook) -> GuardResult:
 def _traced(paragraph: Paragraph, book: FigureBook) -> Paragraph:
     text = paragraph.text
     titles = _title_spans(text)
-    refs: list[tuple[int, int, str, str, str | None]] = []
+    refs: list[tuple[int, int, str, str, str | None, str]] = []
     for number in find_numbers(text):
         if number.role != "quantity" or _inside(number, titles):
             continue
         figure = book.match(number, _context(text, number.start))
         if figure is not None:
-            refs.append((number.start, number.end, number.text, figure.key, figure.audit))
+            refs.append((number.start, number.end, number.text, figure.key, figure.audit, figure.label))
     sentences = []
     offset = 0
     for sentence in paragraph.sentences:
         end = offset + len(sentence.text)
         figures = [
-            FigureRef(text=shown, start=start - offset, end=min(stop, end) - offset, key=key, audit=audit)
-            for start, stop, shown, key, audit in refs
+            FigureRef(text=shown, start=start - offset, end=min(stop, end) - offset, key=key, audit=audit, label=label)
+            for start, stop, shown, key, audit, label in refs
             if offset <= start < end
         ]
         sentences.append(sentence.model_copy(update={"figures": figures}))
@@ -189,7 +189,7 @@ def trace_text(text: str, book: FigureBook) -> list[FigureRef]:
             continue
         figure = book.match(number, _context(text, number.start))
         if figure is not None:
-            refs.append(FigureRef(text=number.text, start=number.start, end=number.end, key=figure.key, audit=figure.audit))
+            refs.append(FigureRef(text=number.text, start=number.start, end=number.end, key=figure.key, audit=figure.audit, label=figure.label))
     return refs
 
 

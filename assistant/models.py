@@ -27,6 +27,7 @@ class FigureRef(BaseModel):
     end: int
     key: str = Field(description="数字来源，如 node:项目过程/资金管理/预算执行率:score 或 funds:execution_rate")
     audit: str | None = Field(default=None, description="该数字的算式（来自评分模块）")
+    label: str | None = Field(default=None, description="数字来源的中文名称，如 预算执行率、问题清单第8条·问题描述")
 
 
 class Sentence(BaseModel):

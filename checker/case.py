@@ -235,6 +235,7 @@ def build_case(
         grade=stated_grade if stated_grade in {band.name for band in grading.bands} else None,
         full_score=stated_full_score,
         scores={key: value for key, value in scores.items() if value is not None},
+        places={_path(node): f"报告第{node.scores[0].place.line}行" for node in tree.walk() if _path(node) in scores and node.scores},
     )
     return Case(
         project=Project(name=title or "未命名项目", year=year, region=region),

@@ -20,7 +20,7 @@ SEVERITY_NAMES = {"error": "错误", "warning": "提示", "info": "说明"}
 
 
 def check(
-    report: Annotated[Path, typer.Argument(help="评价报告（.docx / .pdf / .txt / .md）", show_default=False)],
+    report: Annotated[Path, typer.Argument(metavar="报告", help="评价报告（.docx / .pdf / .txt / .md）", show_default=False)],
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON（键：indicators、findings、stated_total、recomputed_total…）")] = False,
     case: Annotated[Path | None, typer.Option("--case", help="同时由报告生成案例文件（.yaml / .json），供评价人补全后用 jixiao score 计分", show_default=False)] = None,
     strict: Annotated[bool, typer.Option("--strict", help="发现“错误”级问题时以退出码 1 结束（用于流水线）")] = False,

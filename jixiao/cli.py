@@ -36,6 +36,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+from jixiao.chinese_help import chinese_placeholders, install as _install_chinese_help  # noqa: E402
+from jixiao.linebreak import install as _install_line_breaking  # noqa: E402
+
+_install_line_breaking()  # Chinese text wraps between characters, never inside a number or a date
+_install_chinese_help()  # --help, usage and command-line errors in Chinese
 stdout = Console()
 stderr = Console(stderr=True)
 
@@ -50,7 +55,7 @@ def _fail(problems: "CaseFileError") -> None:
 
 @app.command()
 def score(
-    case: Annotated[Path, typer.Argument(help="案例文件（.yaml / .yml / .json）", show_default=False)],
+    case: Annotated[Path, typer.Argument(metavar="案例文件", help="案例文件（.yaml / .yml / .json）", show_default=False)],
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON（键：total、grade、nodes、funds、checks）")] = False,
     xlsx: Annotated[Path | None, typer.Option("--xlsx", help="同时把评分表、资金和检查结果写入该 .xlsx 文件")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="检查中有“错误”时以退出码 1 结束（用于流水线）")] = False,
@@ -144,7 +149,7 @@ app.add_typer(keys_app, name="keys")
 def main() -> None:
     """Console entry point: bad input exits 2 with a message, never a traceback."""
     try:
-        app()
+        chinese_placeholders(typer.main.get_command(app))(prog_name="jixiao")
     except KeyboardInterrupt:
         stderr.print("已中断。")
         sys.exit(130)

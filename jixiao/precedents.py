@@ -16,7 +16,7 @@ from workspace import SEARCH_MODES, WorkspaceError
 
 
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="文件或目录（.docx .pdf .txt .md；目录递归）", show_default=False)],
+    paths: Annotated[list[Path], typer.Argument(metavar="路径...", help="文件或目录（.docx .pdf .txt .md；目录递归）", show_default=False)],
     prune: Annotated[bool, typer.Option("--prune", help="同时删除源文件已不存在的文档")] = False,
     home: HomeOption = None,
     chroma_url: ChromaOption = None,
@@ -37,7 +37,7 @@ def ingest(
 
 
 def search(
-    query: Annotated[str, typer.Argument(help="要找的内容，如“资金拨付不及时的表述”", show_default=False)],
+    query: Annotated[str, typer.Argument(metavar="查询", help="要找的内容，如“资金拨付不及时的表述”", show_default=False)],
     kind: Annotated[list[str] | None, typer.Option("--kind", help=f"章节类型，可重复：{'、'.join(SECTION_KINDS)}", show_default=False)] = None,
     year: Annotated[int | None, typer.Option("--year", help="只看该年度", show_default=False)] = None,
     year_from: Annotated[int | None, typer.Option("--from", help="起始年度", show_default=False)] = None,
@@ -113,7 +113,7 @@ def sources(
 
 
 def remove(
-    doc_id: Annotated[str, typer.Argument(help="文档编号（见 jixiao sources）", show_default=False)],
+    doc_id: Annotated[str, typer.Argument(metavar="文档编号", help="文档编号（见 jixiao sources）", show_default=False)],
     home: HomeOption = None,
     chroma_url: ChromaOption = None,
 ) -> None:

@@ -50,7 +50,7 @@ def checks_panel(result: ScoreResult) -> Panel:
     lines = []
     for check in result.checks:
         label, style = _SEVERITY_STYLE[check.severity]
-        lines.append(Text.assemble((f"[{label}] ", style), (f"{check.location}：", "bold"), check.message))
+        lines.append(Text.assemble((f"[{label}] ", style), (f"{check.place}：", "bold"), check.message))
     errors = sum(1 for check in result.checks if check.severity == "error")
     return Panel(Group(*lines), title=f"检查（{len(result.checks)} 项，其中错误 {errors} 项）", border_style="red" if errors else "yellow")
 

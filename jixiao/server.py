@@ -52,7 +52,7 @@ def serve(
 
 
 @keys_app.command("create")
-def keys_create(name: Annotated[str, typer.Argument(help="密钥名称，如某评价机构或部门", show_default=False)], home: HomeOption = None) -> None:
+def keys_create(name: Annotated[str, typer.Argument(metavar="名称", help="密钥名称，如某评价机构或部门", show_default=False)], home: HomeOption = None) -> None:
     """创建一个 API 密钥（只显示这一次，请妥善保存）。"""
     try:
         token = open_workspace(home).keys.create(name)
@@ -63,7 +63,7 @@ def keys_create(name: Annotated[str, typer.Argument(help="密钥名称，如某�
 
 
 @keys_app.command("revoke")
-def keys_revoke(name: Annotated[str, typer.Argument(help="密钥名称", show_default=False)], home: HomeOption = None) -> None:
+def keys_revoke(name: Annotated[str, typer.Argument(metavar="名称", help="密钥名称", show_default=False)], home: HomeOption = None) -> None:
     """吊销一个 API 密钥。"""
     if not open_workspace(home).keys.revoke(name):
         fail(f"没有有效的密钥“{name}”", 1)

@@ -23,7 +23,7 @@ def _fail_import(exc: WorkspaceError) -> None:
 
 
 def import_files(
-    files: Annotated[list[Path], typer.Argument(help="工作底稿 .xlsx（可多个）、案例文件 .yaml/.json，或报告 .docx/.pdf", show_default=False)],
+    files: Annotated[list[Path], typer.Argument(metavar="文件...", help="工作底稿 .xlsx（可多个）、案例文件 .yaml/.json，或报告 .docx/.pdf", show_default=False)],
     out: Annotated[Path | None, typer.Option("--out", "-o", help="写入的案例文件（.yaml 或 .json）；不给则只显示推断结果")] = None,
     name: Annotated[str | None, typer.Option("--name", help="项目名称；默认取评分表或问题清单的标题，再不然取文件名")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示推断表，只显示汇总")] = False,
@@ -87,7 +87,7 @@ def import_files(
 
 
 def init(
-    workbook: Annotated[Path, typer.Argument(help="要创建的工作底稿 .xlsx", show_default=False)],
+    workbook: Annotated[Path, typer.Argument(metavar="工作底稿", help="要创建的工作底稿 .xlsx", show_default=False)],
     name: Annotated[str | None, typer.Option("--name", help="项目名称（写入项目信息和标题行）")] = None,
     case: Annotated[Path | None, typer.Option("--from", help="由已有案例文件（.yaml/.json）生成，含得分、问题清单和资金明细")] = None,
     force: Annotated[bool, typer.Option("--force", help="文件已存在时覆盖")] = False,

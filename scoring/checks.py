@@ -142,11 +142,13 @@ def stated_checks(case: Case, index: TreeIndex, result: ScoreResult) -> list[Che
     if stated is None:
         return []
     d = case.rounding.decimals
-    where = f"（{stated.source}）" if stated.source else ""
     checks: list[Check] = []
     by_path = {node.path: node for node in result.nodes}
 
-    def add(kind: str, location: str, message: str, stated_value: object, computed_value: object, severity: str = "error") -> None:
+    def add(kind: str, location: str, message: str, stated_value: object, computed_value: object, severity: str = "error", key: str = "") -> None:
+        # Where this figure is written (stated.places), else the case's whole source.
+        place = stated.places.get(key or location.removeprefix("stated.")) or stated.places.get(location) or stated.source
+        where = f"（{place}）" if place else ""
         checks.append(
             Check(kind=kind, severity=severity, location=location, message=message + where, stated=stated_value, computed=computed_value)  # type: ignore[arg-type]
         )
@@ -176,18 +178,18 @@ def stated_checks(case: Case, index: TreeIndex, result: ScoreResult) -> list[Che
     for key, value in stated.scores.items():
         node = by_path[index.resolve(key).path]
         if _differs(value, node.score, d):
-            add("stated_score", node.path, f"“{node.path}”报告所写得分 {fmt(value, d)}，按规则重算为 {fmt(node.score, d)}（{node.audit}）", value, node.score)
+            add("stated_score", node.path, f"“{node.path}”报告所写得分 {fmt(value, d)}，按规则重算为 {fmt(node.score, d)}（{node.audit}）", value, node.score, key=key)
         weight = stated.weights.get(key, node.weight)
         if value > weight:
-            add("stated_above_weight", node.path, f"“{node.path}”报告所写得分 {fmt(value, d)} 超过分值 {fmt_short(weight, d)}", value, weight)
+            add("stated_above_weight", node.path, f"“{node.path}”报告所写得分 {fmt(value, d)} 超过分值 {fmt_short(weight, d)}", value, weight, key=key)
     for key, value in stated.weights.items():
         node = by_path[index.resolve(key).path]
         if value != node.weight:
-            add("stated_weight", node.path, f"“{node.path}”报告所写分值 {fmt_short(value, d)}，应为 {fmt_short(node.weight, d)}", value, node.weight)
+            add("stated_weight", node.path, f"“{node.path}”报告所写分值 {fmt_short(value, d)}，应为 {fmt_short(node.weight, d)}", value, node.weight, key=key)
     for key, value in stated.rates.items():
         node = by_path[index.resolve(key).path]
         if node.rate is not None and _differs(value, node.rate, stated_precision(value)):
-            add("stated_rate", node.path, f"“{node.path}”报告所写得分率 {value}%，按得分 / 分值应为 {fmt(node.rate, d)}%", value, node.rate)
+            add("stated_rate", node.path, f"“{node.path}”报告所写得分率 {value}%，按得分 / 分值应为 {fmt(node.rate, d)}%", value, node.rate, key=key)
     for i, group in enumerate(stated.groups):
         members = [by_path[index.resolve(key).path] for key in group.members]
         names = " + ".join(node.name for node in members)
@@ -195,13 +197,13 @@ def stated_checks(case: Case, index: TreeIndex, result: ScoreResult) -> list[Che
         score = sum((node.score for node in members), Decimal(0))
         location = f"stated.groups[{i}]"
         if group.weight is not None and group.weight != weight:
-            add("stated_group_weight", location, f"“{group.name}”报告所写分值 {fmt_short(group.weight, d)}，{names} 的分值合计为 {fmt_short(weight, d)}", group.weight, weight)
+            add("stated_group_weight", location, f"“{group.name}”报告所写分值 {fmt_short(group.weight, d)}，{names} 的分值合计为 {fmt_short(weight, d)}", group.weight, weight, key=group.name)
         if group.score is not None and _differs(group.score, score, d):
-            add("stated_group_score", location, f"“{group.name}”报告所写得分 {fmt(group.score, d)}，{names} 重算合计为 {fmt(score, d)}", group.score, score)
+            add("stated_group_score", location, f"“{group.name}”报告所写得分 {fmt(group.score, d)}，{names} 重算合计为 {fmt(score, d)}", group.score, score, key=group.name)
         if group.rate is not None and weight:
             rate = quantize(score / weight * 100, d)
             if _differs(group.rate, rate, stated_precision(group.rate)):
-                add("stated_group_rate", location, f"“{group.name}”报告所写得分率 {group.rate}%，按 {fmt(score, d)} / {fmt_short(weight, d)} 应为 {fmt(rate, d)}%", group.rate, rate)
+                add("stated_group_rate", location, f"“{group.name}”报告所写得分率 {group.rate}%，按 {fmt(score, d)} / {fmt_short(weight, d)} 应为 {fmt(rate, d)}%", group.rate, rate, key=group.name)
     for key, value in stated.funds.items():
         metric = next((m for m in result.funds if m.key == key), None)
         label = FUND_LABELS.get(key, key)

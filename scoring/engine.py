@@ -52,7 +52,10 @@ def score_case(case: Case) -> ScoreResult:
             exact[path] = value
             score = rounded[path] = quantize(value, decimals)
             text = shown[path] = fmt(score, decimals)
-            audit = f"{' + '.join([shown[child] for child in children])} = {text}"
+            if len(children) == 1:  # one child: its score carried up, not an identity like 2.50 = 2.50
+                audit = f"同“{node.children[0].name}”得分 {text}"
+            else:
+                audit = f"{' + '.join([shown[child] for child in children])} = {text}"
             rule_type, reason, attached_count, waived = None, None, 0, 0
         else:
             rule = node.rule

@@ -230,6 +230,10 @@ class Stated(_Model):
     rates: dict[str, Decimal] = Field(default_factory=dict, description="指标 → 报告所写得分率（%）")
     funds: dict[str, Decimal] = Field(default_factory=dict, description="资金指标 → 报告所写数值（率为百分数）")
     groups: list[StatedGroup] = Field(default_factory=list, description="报告在指标树之外所列的小计（如 项目绩效）")
+    places: dict[str, str] = Field(
+        default_factory=dict,
+        description="各数字写在哪里（核对结果注明该处，而不是整个 source）：键为 total、grade、full_score、指标（名称或路径）、funds.资金指标 或小计名称",
+    )
 
     @field_validator("funds")
     @classmethod

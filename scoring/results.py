@@ -5,7 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer
+import re
+
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_serializer
 
 Severity = Literal["error", "warning", "info"]
 
@@ -53,6 +55,31 @@ class Check(ResultModel):
     message: str = Field(description="给审核人看的中文说明")
     stated: Decimal | str | None = None
     computed: Decimal | str | None = None
+
+    @computed_field(description="出处的中文名称（给用户看；location 是机读的键）")  # type: ignore[prop-decorator]
+    @property
+    def place(self) -> str:
+        return place_label(self.location)
+
+
+_STATED_PLACES = {"stated.total": "总分", "stated.grade": "等级", "stated.full_score": "满分", "full_score": "满分"}
+
+
+def place_label(location: str) -> str:
+    """A check's location as a user reads it: 资金结余 for ``funds.balance``, 问题清单第8条 for ``findings[7]``."""
+    from scoring.funds import FUND_LABELS
+
+    if location in _STATED_PLACES:
+        return _STATED_PLACES[location]
+    if match := re.fullmatch(r"funds\.lines\.(\w+)", location):
+        return FUND_LABELS.get(f"lines_{match.group(1)}", match.group(1))
+    if match := re.fullmatch(r"(?:stated\.)?funds\.(\w+)", location):
+        return FUND_LABELS.get(match.group(1), match.group(1))
+    if match := re.fullmatch(r"findings\[(\d+)\]", location):
+        return f"问题清单第{int(match.group(1)) + 1}条"
+    if match := re.fullmatch(r"stated\.groups\[(\d+)\]", location):
+        return f"报告所列小计第{int(match.group(1)) + 1}项"
+    return location
 
 
 class ScoreResult(ResultModel):

@@ -253,7 +253,7 @@ def export_result_xlsx(result: ScoreResult) -> bytes:
     severity_names = {"error": "错误", "warning": "提醒", "info": "说明"}
     fill = PatternFill("solid", fgColor="FDE2E1")
     for check in result.checks:
-        checks.append([severity_names[check.severity], check.kind, check.location, check.message, _cell(check.stated), _cell(check.computed)])
+        checks.append([severity_names[check.severity], check.kind, check.place, check.message, _cell(check.stated), _cell(check.computed)])
         if check.severity == "error":
             for cell in checks[checks.max_row]:
                 cell.fill = fill

@@ -525,7 +525,7 @@
       el(
         "ul",
         null,
-        figures.map((f) => el("li", null, [el("code", { text: f.text }), " ← ", f.audit || f.key]))
+        figures.map((f) => el("li", null, [el("code", { text: f.text }), " ← ", f.audit || f.label || "评分结果"]))
       ),
     ]);
   }
@@ -858,6 +858,8 @@
     state.caseData = caseData;
     setSession(created.id, name);
     renderScore(result);
+    renderEditor();
+    setStatus("");
     systemNote(`已载入${origin}：${name}（新会话）。综合得分 ${fixed2(result.total)} 分，等级“${result.grade}”。`);
   }
 
@@ -904,7 +906,7 @@
       fundsBody.appendChild(
         el("tr", null, [
           el("td", { text: f.label }),
-          el("td", { class: "num", text: `${fixed2(f.value)}${f.unit === "%" ? "%" : " 万元"}` }),
+          el("td", { class: "num", text: `${fixed2(f.value)}${f.unit === "%" ? "%" : "万元"}` }),
           el("td", { class: "muted", text: f.formula }),
         ])
       );
@@ -917,7 +919,7 @@
       checks.appendChild(
         el("li", { class: `check ${c.severity}` }, [
           el("span", { class: "severity", text: SEVERITY_LABELS[c.severity] || c.severity }),
-          el("div", null, [el("div", { class: "location", text: c.location }), el("div", { class: "check-message", text: c.message })]),
+          el("div", null, [el("div", { class: "location", text: c.place || "" }), el("div", { class: "check-message", text: c.message })]),
         ])
       );
     }
@@ -938,25 +940,358 @@
     }
   }
 
-  async function loadFile(file) {
-    if (!file) return;
-    clearError();
-    if (/\.(ya?ml)$/i.test(file.name)) {
-      showError(`“${file.name}”是 YAML 文件：浏览器只读取 JSON。请先在命令行把它转换为 JSON 再上传。`);
-      return;
-    }
-    let caseData;
+  // ── 案例上传、编辑、下载 ─────────────────────────────────────────────────
+  const RULE_TYPES = {
+    ratio: "按比率得分",
+    per_finding: "每发现一例扣分",
+    composite: "比率 + 每例扣分",
+    tiered: "分档",
+    upper_bound: "上限型目标",
+    lateness: "逾期扣分",
+    judgment: "评价人酌情扣分",
+    levels: "好/较好/一般/较差/差",
+    output_band: "产出目标区间",
+    result_target: "结果目标",
+    missing: "无数值（0 分）",
+  };
+  const PROJECT_FIELDS = [["name", "项目名称"], ["year", "年度"], ["department", "主管部门"], ["evaluator", "评价机构"]];
+  const FUND_FIELDS = [
+    ["budget", "年初预算"], ["adjustment", "调整预算"], ["allocated", "财政拨款"], ["received", "实际到位"],
+    ["spent", "实际支出"], ["carried_over", "结转"], ["recovered", "财政收回"],
+    ["contract_amount", "合同金额"], ["contract_paid", "合同已支付"],
+  ];
+  const LINE_FIELDS = [["name", "子项目"], ["budget", "预算"], ["received", "到位"], ["spent", "支出"]];
+  const FINDING_FIELDS = [["nature", "问题定性"], ["issue", "具体问题"], ["description", "问题描述"]];
+  const editor = { timer: null, seq: 0 };
+
+  /** 表单里的数字：空 → 删除该项；数字 → 数；其余原样交给服务端（由它指出字段与原因）。 */
+  function numberOrText(text) {
+    const value = String(text).trim().replace(/,/g, "");
+    if (value === "") return undefined;
+    return /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
+  }
+  function setField(target, key, value) {
+    if (value === undefined || value === "") delete target[key];
+    else target[key] = value;
+  }
+
+  function setStatus(text, bad) {
+    const status = $("#editor-status");
+    status.textContent = text;
+    status.classList.toggle("bad", !!bad);
+  }
+
+  /** 每次修改后：稍候重新评分（只用最后一次的结果），评分成功后保存到会话。 */
+  function edited(structural) {
+    if (structural) renderEditor();
+    clearTimeout(editor.timer);
+    setStatus("正在重新评分…");
+    editor.timer = setTimeout(rescore, 350);
+  }
+
+  async function rescore() {
+    const mine = ++editor.seq;
     try {
-      caseData = JSON.parse(await file.text());
+      const result = await api("POST", "/v1/score", { case: state.caseData });
+      if (mine !== editor.seq) return;
+      renderScore(result);
+      if (state.sessionId) await api("PUT", `/v1/sessions/${encodeURIComponent(state.sessionId)}/case`, { case: state.caseData });
+      if (mine !== editor.seq) return;
+      setStatus(`已重新评分：${fixed2(result.total)} 分，等级“${result.grade}”${state.sessionId ? "；已保存到会话" : ""}`);
     } catch (err) {
-      showError(`“${file.name}”不是有效的 JSON：${err.message}`);
-      return;
+      if (mine !== editor.seq) return;
+      setStatus(`案例有误，未重新评分：${err.message}`, true);
     }
-    if (caseData && typeof caseData === "object" && caseData.case && !caseData.project) caseData = caseData.case;
+  }
+
+  function leafPaths(nodes, prefix, out) {
+    out = out || [];
+    for (const node of nodes || []) {
+      const path = prefix ? `${prefix}/${node.name}` : node.name;
+      if (node.children && node.children.length) leafPaths(node.children, path, out);
+      else out.push({ path, name: node.name });
+    }
+    return out;
+  }
+
+  function textInput(value, onInput, attrs) {
+    const input = el("input", Object.assign({ type: "text", value: value === undefined || value === null ? "" : String(value) }, attrs || {}));
+    input.addEventListener("input", () => onInput(input.value, input));
+    return input;
+  }
+
+  function fieldRow(label, input) {
+    return el("label", { class: "ed-field" }, [el("span", { text: label }), input]);
+  }
+
+  function renderProjectForm() {
+    const box = $("#ed-project .ed-body");
+    box.textContent = "";
+    const data = state.caseData;
+    data.project = data.project || {};
+    const grid = el("div", { class: "ed-grid" });
+    for (const [key, label] of PROJECT_FIELDS) {
+      grid.appendChild(fieldRow(label, textInput(data.project[key], (v) => {
+        setField(data.project, key, key === "year" ? numberOrText(v) : v.trim());
+        edited(false);
+      }, { "data-field": `project.${key}` })));
+    }
+    grid.appendChild(fieldRow("满分", textInput(data.full_score, (v) => {
+      setField(data, "full_score", numberOrText(v));
+      edited(false);
+    }, { "data-field": "full_score" })));
+    box.appendChild(grid);
+  }
+
+  function renderFundsForm() {
+    const box = $("#ed-funds .ed-body");
+    box.textContent = "";
+    const data = state.caseData;
+    const funds = () => (data.funds = data.funds || {});
+    const grid = el("div", { class: "ed-grid" });
+    for (const [key, label] of FUND_FIELDS) {
+      grid.appendChild(fieldRow(label, textInput((data.funds || {})[key], (v) => {
+        setField(funds(), key, numberOrText(v));
+        edited(false);
+      }, { "data-field": `funds.${key}` })));
+    }
+    box.appendChild(grid);
+    const lines = (data.funds || {}).lines || [];
+    const table = el("table", { class: "ed-table" }, [
+      el("thead", null, [el("tr", null, [...LINE_FIELDS.map(([, label]) => el("th", { text: label })), el("th", { text: "" })])]),
+    ]);
+    const body = el("tbody");
+    lines.forEach((line, i) => {
+      body.appendChild(el("tr", null, [
+        ...LINE_FIELDS.map(([key]) => el("td", null, [textInput(line[key], (v) => {
+          setField(line, key, key === "name" ? v.trim() : numberOrText(v));
+          edited(false);
+        })])),
+        el("td", null, [el("button", { type: "button", class: "link-button", text: "删除", onclick: () => { lines.splice(i, 1); edited(true); } })]),
+      ]));
+    });
+    table.appendChild(body);
+    box.appendChild(el("h4", { text: "资金明细（子项目）" }));
+    if (lines.length) box.appendChild(table);
+    box.appendChild(el("button", {
+      type: "button", class: "link-button", text: "＋ 添加子项目",
+      onclick: () => { (funds().lines = funds().lines || []).push({ name: `子项目${lines.length + 1}`, budget: 0, received: 0, spent: 0 }); edited(true); },
+    }));
+  }
+
+  function ruleParams(rule) {
+    const rest = Object.assign({}, rule || {});
+    delete rest.type;
+    delete rest.reason;
+    delete rest.text;
+    return JSON.stringify(rest);
+  }
+
+  function indicatorRow(node, path, depth) {
+    const leaf = !(node.children && node.children.length);
+    const cells = [
+      textInput(node.name, (v) => { node.name = v.trim(); edited(false); }, { class: "ed-name", "aria-label": "指标名称", "data-field": `name:${path}` }),
+      textInput(node.weight, (v) => { setField(node, "weight", numberOrText(v)); edited(false); }, { class: "ed-weight", "aria-label": "分值", "data-field": `weight:${path}` }),
+    ];
+    const row = el("div", { class: `ed-node${leaf ? " leaf" : ""}`, style: `margin-left:${depth * 0.9}rem`, "data-path": path }, cells);
+    if (!leaf) return [row];
+    const rule = (node.rule = node.rule || { type: "judgment", deduction: 0, reason: "" });
+    const select = el("select", { "aria-label": "评分规则", "data-field": `rule:${path}` },
+      Object.entries(RULE_TYPES).map(([type, label]) => el("option", { value: type, text: label, selected: rule.type === type })));
+    if (!(rule.type in RULE_TYPES)) select.appendChild(el("option", { value: rule.type, text: rule.type, selected: true }));
+    select.addEventListener("change", () => { rule.type = select.value; edited(false); });
+    const params = textInput(ruleParams(rule), (v, input) => {
+      let parsed;
+      try {
+        parsed = JSON.parse(v || "{}");
+        if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("应为 {…}");
+      } catch (_) {
+        input.classList.add("bad");
+        setStatus(`“${node.name}”的规则参数不是有效的 JSON（如 {"per": 0.2}），未重新评分`, true);
+        return;
+      }
+      input.classList.remove("bad");
+      for (const key of Object.keys(rule)) if (!["type", "reason", "text"].includes(key)) delete rule[key];
+      Object.assign(rule, parsed);
+      edited(false);
+    }, { class: "ed-params", "aria-label": "规则参数（JSON）", title: rule.text ? `评价标准：${rule.text}` : "规则参数（JSON）", "data-field": `params:${path}` });
+    const reason = textInput(rule.reason, (v) => { setField(rule, "reason", v.trim()); edited(false); },
+      { class: "ed-reason", placeholder: "扣分理由", "aria-label": "扣分理由", "data-field": `reason:${path}` });
+    const detail = el("div", { class: "ed-rule", style: `margin-left:${depth * 0.9 + 0.9}rem` }, [select, params, reason]);
+    return [row, detail];
+  }
+
+  function renderIndicators() {
+    const box = $("#ed-indicators .ed-body");
+    box.textContent = "";
+    box.appendChild(el("div", { class: "ed-node ed-head" }, [el("span", { class: "ed-name", text: "指标" }), el("span", { class: "ed-weight", text: "分值" })]));
+    const walk = (nodes, prefix, depth) => {
+      for (const node of nodes || []) {
+        const path = prefix ? `${prefix}/${node.name}` : node.name;
+        for (const row of indicatorRow(node, path, depth)) box.appendChild(row);
+        if (node.children && node.children.length) walk(node.children, path, depth + 1);
+      }
+    };
+    walk(state.caseData.indicators, "", 0);
+    box.appendChild(el("p", { class: "hint", text: "末级指标：选规则类型，参数写成 JSON（如每例扣分 {\"per\": 0.2}、按比率 {\"rate\": 95.91}），酌情扣分写 {\"deduction\": 1} 和扣分理由。规则写法见 jixiao rules。" }));
+  }
+
+  function leafPicker(finding, leaves) {
+    const current = finding.indicator || "";
+    const match = leaves.find((leaf) => leaf.path === current) || leaves.find((leaf) => leaf.name === current);
+    const select = el("select", { class: "ed-leaf", "aria-label": "所挂指标", "data-testid": "finding-leaf" }, [
+      el("option", { value: "", text: "（未挂指标）", selected: !current }),
+      ...leaves.map((leaf) => el("option", { value: leaf.path, text: leaf.path, selected: match === leaf })),
+    ]);
+    if (current && !match) select.appendChild(el("option", { value: current, text: `${current}（找不到）`, selected: true }));
+    select.addEventListener("change", () => { setField(finding, "indicator", select.value); edited(false); });
+    return select;
+  }
+
+  function renderFindings() {
+    const box = $("#ed-findings .ed-body");
+    box.textContent = "";
+    const data = state.caseData;
+    const findings = (data.findings = data.findings || []);
+    const leaves = leafPaths(data.indicators);
+    const list = el("ol", { class: "ed-findings", "data-testid": "findings-editor" });
+    findings.forEach((finding, i) => {
+      const move = (step) => {
+        const j = i + step;
+        if (j < 0 || j >= findings.length) return;
+        [findings[i], findings[j]] = [findings[j], findings[i]];
+        edited(true);
+      };
+      const fields = FINDING_FIELDS.map(([key, label]) => {
+        const input = key === "description"
+          ? el("textarea", { rows: "2", "aria-label": label, placeholder: label, "data-field": key })
+          : el("input", { type: "text", "aria-label": label, placeholder: label, "data-field": key });
+        input.value = finding[key] || "";
+        input.addEventListener("input", () => { setField(finding, key, input.value.trim()); edited(false); });
+        return input;
+      });
+      list.appendChild(el("li", { class: "ed-finding", "data-testid": "finding-row", "data-index": i }, [
+        el("div", { class: "ed-finding-head" }, [
+          el("span", { class: "ed-no", text: `${i + 1}.` }), fields[0], fields[1],
+          el("button", { type: "button", class: "link-button", text: "上移", disabled: i === 0, "aria-label": "上移", onclick: () => move(-1) }),
+          el("button", { type: "button", class: "link-button", text: "下移", disabled: i === findings.length - 1, "aria-label": "下移", onclick: () => move(1) }),
+          el("button", { type: "button", class: "link-button danger", text: "删除", "data-testid": "finding-delete", onclick: () => { findings.splice(i, 1); edited(true); } }),
+        ]),
+        fields[2],
+        el("div", { class: "ed-finding-leaf" }, [el("span", { class: "muted", text: "挂在指标：" }), leafPicker(finding, leaves)]),
+      ]));
+    });
+    box.appendChild(list);
+    box.appendChild(el("button", {
+      type: "button", class: "link-button", text: "＋ 添加问题", "data-testid": "finding-add",
+      onclick: () => { findings.push({ nature: "", issue: "", description: "" }); edited(true); },
+    }));
+  }
+
+  function renderEditor() {
+    if (!state.caseData) return;
+    renderProjectForm();
+    renderFundsForm();
+    renderIndicators();
+    renderFindings();
+    $("#ed-findings summary").textContent = `问题清单（${(state.caseData.findings || []).length} 条）`;
+    $("#editor").hidden = false;
+    $("#download-xlsx").hidden = false;
+    $("#download-yaml").hidden = false;
+  }
+
+  function renderImport(data, names) {
+    const box = $("#import-report");
+    box.textContent = "";
+    box.classList.remove("bad");
+    const count = (s) => (!s.rows ? "" : s.kind === "报告" ? `，${s.rows} 个末级指标` : `，${s.rows} 行`);
+    const sheets = (data.sheets || []).map((s) => `${s.file}${s.sheet ? ` 工作表“${s.sheet}”` : ""}（${s.kind}${count(s)}）`);
+    box.appendChild(el("div", { class: "import-head", text: `已读取 ${names}：${sheets.join("、") || "—"}` }));
+    const inferences = data.inferences || [];
+    if (inferences.length) {
+      const rows = inferences.map((row) => el("tr", { class: row.check ? "flag" : null }, [
+        el("td", { text: row.path }),
+        el("td", { text: row.label }),
+        el("td", { class: "muted", text: row.words }),
+        el("td", { class: "num", text: row.score === null || row.score === undefined ? "—" : row.score }),
+        el("td", { class: "num", text: row.sheet_score === null || row.sheet_score === undefined ? "—" : row.sheet_score }),
+      ]));
+      box.appendChild(el("details", { class: "import-table", "data-testid": "import-inferences" }, [
+        el("summary", { text: `规则推断（${inferences.length} 个末级指标，${data.rules_read || 0} 个读出规则）` }),
+        el("div", { class: "table-wrap" }, [el("table", { class: "ed-table" }, [
+          el("thead", null, [el("tr", null, ["指标", "规则", "依据", "规则得分", "底稿得分"].map((t) => el("th", { text: t })))]),
+          el("tbody", null, rows),
+        ])]),
+      ]));
+    }
+    const unplaced = data.unplaced || [];
+    if (unplaced.length) {
+      box.appendChild(el("details", { class: "import-unplaced", open: true, "data-testid": "import-unplaced" }, [
+        el("summary", { text: `未挂到指标的问题（${unplaced.length} 条，不计扣分；可在“编辑案例 › 问题清单”中选择指标）` }),
+        el("ul", null, unplaced.map((text) => el("li", { text }))),
+      ]));
+    }
+    const checks = (data.checks || []).filter((text) => !unplaced.some((u) => text.includes(u)));
+    if (checks.length) {
+      box.appendChild(el("details", { class: "import-checks" }, [
+        el("summary", { text: `需核对（${checks.length}）` }),
+        el("ul", null, checks.map((text) => el("li", { text }))),
+      ]));
+    }
+    box.hidden = false;
+  }
+
+  async function uploadCase(fileList) {
+    const files = Array.from(fileList || []);
+    if (!files.length) return;
+    clearError();
+    const names = files.map((f) => `“${f.name}”`).join("、");
+    const box = $("#import-report");
+    box.hidden = false;
+    box.classList.remove("bad");
+    box.textContent = `正在读取 ${names}…`;
+    const form = new FormData();
+    for (const file of files) form.append("file", file, file.name);
     try {
-      await useCase(caseData, `案例文件“${file.name}”`);
+      let response;
+      try {
+        response = await fetch("/v1/cases/import", { method: "POST", headers: headers({ Accept: "application/json" }), body: form });
+      } catch (err) {
+        throw new ApiError(0, "network", "无法连接服务：" + (err && err.message ? err.message : err));
+      }
+      if (!response.ok) throw await errorFrom(response);
+      const data = await response.json();
+      renderImport(data, names);
+      await useCase(data.case, names);
+    } catch (err) {
+      box.textContent = "";
+      box.classList.add("bad");
+      box.appendChild(el("div", { class: "import-error", "data-testid": "import-error", text: `未能导入 ${names}：${err.message}` }));
+      report(err);
+    }
+  }
+
+  async function downloadCase(format, button) {
+    if (!state.caseData) return;
+    clearError();
+    const label = button.textContent;
+    button.disabled = true;
+    button.textContent = "正在生成…";
+    try {
+      const response = await request("POST", "/v1/cases/export", { case: state.caseData, format });
+      const blob = await response.blob();
+      const name = filenameFrom(response.headers.get("content-disposition"), `${projectName(state.caseData)}.${format}`);
+      const url = URL.createObjectURL(blob);
+      const link = el("a", { href: url, download: name, hidden: true });
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60000);
     } catch (err) {
       report(err);
+    } finally {
+      button.disabled = false;
+      button.textContent = label;
     }
   }
 
@@ -1020,6 +1355,7 @@
       if (session.case) {
         state.caseData = session.case;
         renderScore(await api("POST", "/v1/score", { case: session.case }));
+        renderEditor();
       }
       if (session.messages && session.messages.length) {
         systemNote("已恢复上次的会话。");
@@ -1071,9 +1407,11 @@
 
     $("#load-sample").addEventListener("click", loadSample);
     $("#case-file").addEventListener("change", (event) => {
-      loadFile(event.target.files[0]);
+      uploadCase(event.target.files);
       event.target.value = "";
     });
+    $("#download-xlsx").addEventListener("click", (event) => downloadCase("xlsx", event.currentTarget));
+    $("#download-yaml").addEventListener("click", (event) => downloadCase("yaml", event.currentTarget));
 
     $("#review-file").addEventListener("change", (event) => {
       checkUpload(event.target.files[0]);
@@ -1099,5 +1437,5 @@
   else init();
 
   // 供调试与测试
-  window.jixiao = { renderMarkdown, parseChunkId, filenameFrom, renderReview };
+  window.jixiao = { renderMarkdown, parseChunkId, filenameFrom, renderReview, caseData: () => state.caseData };
 })();

@@ -95,7 +95,7 @@ def check_identities(facts: ReportFacts) -> Iterator[Finding]:
                 if q(expected) != q(number.base_value):
                     parts = " + ".join(s(value) for value, _ in usage.items)
                     yield finding("fund", "error", [doc.place(segment, number.start, number.end), usage.total_place, *[p for _, p in usage.items]],
-                                  f"报告写{label_before(segment.text, number.start)} {s(number.base_value)} 万元，但资金 {s(total)} 万元减去所列支出 {parts} = {s(spent)} 万元，应结余 {s(expected)} 万元，相差 {s(number.base_value - expected)} 万元。",
+                                  f"报告写{label_before(segment.text, number.start)} {s(number.base_value)}万元，但资金{s(total)}万元减去所列支出 {parts} = {s(spent)}万元，应结余{s(expected)}万元，相差{s(number.base_value - expected)}万元。",
                                   number.base_value, expected)
 
 

@@ -51,7 +51,10 @@ def apply_ratio(params: RatioParams, ctx: RuleContext) -> RuleOutcome:
             )
         else:
             percent = numerator / denominator * HUNDRED
-            prefix = f"{params.label} = {fmt_figure(numerator, d)} / {fmt_figure(denominator, d)} = {fmt_short(quantize(percent, d), d)}%；"
+            # An amount (funds.*) as the fund table shows it (820.00), a count bare (3).
+            top = fmt(numerator, d) if isinstance(params.numerator, str) else fmt_figure(numerator, d)
+            bottom = fmt(denominator, d) if isinstance(params.denominator, str) else fmt_figure(denominator, d)
+            prefix = f"{params.label} = {top} / {bottom} = {fmt_short(quantize(percent, d), d)}%；"
     else:
         percent = None
     if percent is None:

@@ -174,6 +174,7 @@ def import_workpapers(files: list[tuple[str, bytes]], project_name: str | None =
             level = node["children"]
         if leaf.score is not None:
             scores[path] = leaf.score
+            parts.places.setdefault(path, re.sub(r"（[^（）]*）$", "", leaf.where))
     for prefix, score in parts.parent_scores.items():
         scores["/".join(prefix)] = score
 
@@ -203,6 +204,7 @@ def import_workpapers(files: list[tuple[str, bytes]], project_name: str | None =
             "total": parts.stated_total,
             "full_score": parts.stated_full,
             "scores": scores,
+            "places": {key: where for key, where in parts.places.items() if key == "total" or key in scores},
         },
     }
     if parts.grading:

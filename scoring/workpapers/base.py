@@ -60,6 +60,8 @@ class Parts:
     parent_scores: dict[tuple[str, ...], Decimal] = field(default_factory=dict)
     stated_total: Decimal | None = None
     stated_full: Decimal | None = None
+    places: dict[str, str] = field(default_factory=dict)
+    """Where each stated figure is written (stated.places): total → the 合计 row's 得分 cell, a leaf's path → its row."""
     findings: list[FindingRow] = field(default_factory=list)
     fund_lines: list[dict[str, Any]] = field(default_factory=list)
     fund_totals: dict[str, Decimal] = field(default_factory=dict)

@@ -232,4 +232,5 @@ def case_data(case: Case) -> dict[str, Any]:
     data = case_to_data(case)
     if data.get("stated"):
         data["stated"].pop("source", None)
+        data["stated"].pop("places", None)
     return data

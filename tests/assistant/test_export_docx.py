@@ -47,12 +47,16 @@ AUDIT_SCORE = "预算执行率 95.91% ≥ 90%，得满分 5 × 100% = 5.00"
 AUDIT_TOTAL = "各指标得分合计 = 86.50"
 
 
+#: The Chinese names the comments show for the figures' internal keys.
+LABELS = {"funds:execution_rate": "预算执行率", "node:项目过程/资金管理/预算执行率:score": "预算执行率得分", "total:score": "总分"}
+
+
 def sentence(text: str, citations: list[SourceRef] = (), figures: list[tuple[str, str, str | None]] = ()) -> Sentence:
     """A sentence whose figures are given as (text, key, audit); offsets are found in ``text``."""
     refs = []
     for fig_text, key, audit in figures:
         start = text.index(fig_text)
-        refs.append(FigureRef(text=fig_text, start=start, end=start + len(fig_text), key=key, audit=audit))
+        refs.append(FigureRef(text=fig_text, start=start, end=start + len(fig_text), key=key, audit=audit, label=LABELS.get(key)))
     return Sentence(text=text, citations=list(citations), figures=refs)
 
 
@@ -307,16 +311,17 @@ def test_comments_carry_citations_and_audits(document):
         ("node:项目过程/资金管理/预算执行率:score", AUDIT_SCORE),
         ("total:score", AUDIT_TOTAL),
     ):
-        assert f"数字来源：{key}；算式：{audit}" in texts
+        assert f"数字来源：{LABELS[key]}；算式：{audit}" in texts
+        assert key not in joined  # the internal key is never shown
     assert "case:subprojects" not in joined  # no audit, no comment
     # 3 cited sentences + 3 audited figures + 1 violation
     assert len(comments) == 7
 
     anchors = comment_anchors(document)
     by_text = {comments[cid].text: anchored for cid, anchored in anchors.items()}
-    assert by_text[f"数字来源：funds:execution_rate；算式：{AUDIT_RATE}"] == "95.91%"
-    assert by_text[f"数字来源：node:项目过程/资金管理/预算执行率:score；算式：{AUDIT_SCORE}"] == "5.00"
-    assert by_text[f"数字来源：total:score；算式：{AUDIT_TOTAL}"] == "86.50"
+    assert by_text[f"数字来源：预算执行率；算式：{AUDIT_RATE}"] == "95.91%"
+    assert by_text[f"数字来源：预算执行率得分；算式：{AUDIT_SCORE}"] == "5.00"
+    assert by_text[f"数字来源：总分；算式：{AUDIT_TOTAL}"] == "86.50"
     assert by_text[f"引用先例：{CITE_A.display}（{CITE_A.source}）"] == "项目预算执行率为95.91%，部分资金未按计划进度拨付。"
     two = f"引用先例：{CITE_A.display}（{CITE_A.source}）\n引用先例：{CITE_B.display}（{CITE_B.source}）"
     assert by_text[two] == "部分项目的验收报告、资金支付凭证等档案资料不完整，"
@@ -480,3 +485,14 @@ def test_renders_to_pdf_with_libreoffice(docx_bytes, tmp_path: Path):
     pngs = sorted(tmp_path.glob("page*.png"))
     assert pngs and pngs[0].stat().st_size > 0
     print(f"page 1 PNG: {pngs[0]}")
+
+
+def test_a_case_snippet_keeps_dates_and_numbers_whole() -> None:
+    """A figure's audit quotes the case around the number without cutting a date (12月31日 never reads 2月31日)."""
+    from assistant.figures import snippet_around
+
+    text = "经核查，该项目于2023年12月31日完成验收，支付金额31.50万元，其中1250.5万元为尾款"
+    at = text.index("31.50")
+    snippet = snippet_around(text, at, at + 5, 14)
+    assert "2023年12月31日" in snippet and "1250.5万元" in snippet
+    assert text[at - 14:at] == "2月31日完成验收，支付金额"  # what a plain cut would give

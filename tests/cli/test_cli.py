@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -81,9 +82,41 @@ def test_strict_exits_1_on_error_checks(tmp_path: Path) -> None:
 
 
 def test_every_command_has_help() -> None:
-    for command in ("score", "import-xlsx", "rules", "ingest", "search", "sources", "remove", "demo", "draft"):
-        proc = jixiao(command, "--help")
-        assert proc.returncode == 0 and "Usage" in proc.stdout, command
+    """Every --help is Chinese: 用法 / 参数 / 选项, the help option's own line, argument names and types; no English."""
+    english = re.compile(r"Usage|Options|Arguments|Show this message|\[required\]|default:|<(?:str|path|int|float)>|\{|OPTIONS|COMMAND")
+    for command in ("", "score", "import", "import-xlsx", "init", "check", "rules", "ingest", "search", "sources", "remove", "demo", "draft", "serve", "keys", "keys create"):
+        proc = jixiao(*command.split(), "--help")
+        assert proc.returncode == 0 and proc.stdout.startswith("用法：jixiao") and "显示本帮助并退出。" in proc.stdout, command
+        assert not english.search(proc.stdout), (command, english.search(proc.stdout))
+    assert "用法：jixiao draft [选项] 章节 案例文件" in jixiao("draft", "--help").stdout
+
+
+def test_usage_errors_are_chinese() -> None:
+    missing = jixiao("draft")
+    assert missing.returncode == 2 and "错误：缺少参数“章节”。" in missing.stderr and "用“jixiao draft --help”查看帮助。" in missing.stderr
+    unknown = jixiao("score", "x.yaml", "--bogus")
+    assert unknown.returncode == 2 and "错误：没有选项 --bogus" in unknown.stderr
+    assert "Error" not in missing.stderr + unknown.stderr and "Try" not in missing.stderr + unknown.stderr
+
+
+def test_terminal_lines_never_break_inside_a_number() -> None:
+    """Rich breaks Chinese text between characters, but never inside 95.09%, 2024年3月31日 or 31.50万元."""
+    import io
+
+    from rich.console import Console
+
+    from jixiao.linebreak import install
+
+    install()
+    text = "预算执行率为95.09%，于2024年3月31日完成验收，结余31.50万元，共2例。"
+    for width in range(14, 40):
+        buffer = io.StringIO()
+        Console(file=buffer, width=width).print(text)
+        out = buffer.getvalue()
+        assert all(len(line) <= width for line in out.splitlines())
+        for whole in ("95.09%", "2024年3月31日", "31.50万元"):
+            assert whole in out, (width, out)
+        assert not any(line.startswith(("，", "。")) for line in out.splitlines()), out
 
 
 def test_rules_lists_every_registered_type() -> None:

@@ -97,3 +97,55 @@ def test_sub_project_lines_must_sum() -> None:
 def test_stated_fund_without_data_is_unverifiable() -> None:
     case = parse_case("project: {name: x}\nfull_score: 1\nindicators: [{name: a, weight: 1, rule: {type: judgment}}]\nstated: {funds: {balance: 5}}\n")
     assert [c.kind for c in score_case(case).checks] == ["stated_fund_unverifiable"]
+
+
+def test_checks_name_their_place_in_chinese_and_where_the_figure_is_stated() -> None:
+    """A check shows 预算执行率 / 总分 / 问题清单第N条 (never funds.execution_rate), and ends with where that figure is written."""
+    from scoring.results import place_label
+
+    assert place_label("funds.execution_rate") == "预算执行率"
+    assert place_label("funds.lines.spent") == "子项目支出合计"
+    assert place_label("findings[7]") == "问题清单第8条"
+    assert place_label("stated.total") == "总分" and place_label("stated.groups[0]") == "报告所列小计第1项"
+    case = parse_case(
+        """
+project: {name: 某项目}
+funds: {budget: 100, received: 100, spent: 90}
+indicators:
+  - {name: 预算执行率, weight: 50, rule: {type: ratio, numerator: funds.spent, denominator: funds.received}}
+  - {name: 其他, weight: 50, rule: {type: judgment, deduction: 0, reason: 无}}
+stated:
+  source: 评价报告全文（第一部分 资金、第三部分 评分表）
+  total: 96
+  scores: {预算执行率: 46}
+  funds: {execution_rate: 91}
+  places: {total: 表3-1 合计行, 预算执行率: 表3-1 第2行}
+""",
+        "case.yaml",
+    )
+    checks = {check.location: check for check in score_case(case).checks}
+    assert checks["stated.total"].message.endswith("（表3-1 合计行）")
+    assert checks["预算执行率"].message.endswith("（表3-1 第2行）")
+    fund = checks["funds.execution_rate"]
+    assert fund.place == "预算执行率" and fund.message.endswith("（评价报告全文（第一部分 资金、第三部分 评分表））")
+    assert score_case(case).model_dump(mode="json")["checks"][0]["place"]
+
+
+def test_audits_read_as_documents_write_them() -> None:
+    """A one-child node says whose score it carries (no 「2.50 = 2.50」); fund amounts keep two decimals (820.00 / 860.00)."""
+    case = parse_case(
+        """
+project: {name: 某项目}
+funds: {budget: 860, received: 820, spent: 820}
+indicators:
+  - name: 满意度
+    weight: 10
+    children:
+      - {name: 服务对象满意度, weight: 10, rule: {type: ratio, rate: 91.37}}
+  - {name: 到位率, weight: 90, rule: {type: ratio, numerator: funds.received, denominator: funds.budget, label: 资金到位率}}
+""",
+        "case.yaml",
+    )
+    result = score_case(case)
+    assert result.node("满意度").audit == "同“服务对象满意度”得分 9.14"
+    assert result.node("到位率").audit.startswith("资金到位率 = 820.00 / 860.00 = 95.35%")

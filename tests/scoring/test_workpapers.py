@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -12,7 +13,8 @@ import pytest
 from openpyxl import Workbook
 
 from conftest import seed_path
-from scoring import CaseFileError, score_case
+from scoring import CaseFileError, case_from_data, score_case
+from scoring.io import case_to_data
 from scoring.workpapers import ImportResult, import_workpapers
 from seed_workbook import build_seed_004_workbook
 
@@ -59,6 +61,18 @@ def test_seed_004_workbook_imports_to_the_report(imported: ImportResult) -> None
     assert sum(1 for f in case.findings if f.indicator) >= 30
     assert all(p.why for p in imported.placements) and len(imported.placements) == 37
     assert any("未挂到指标" in check for check in imported.checks)
+
+
+def test_stated_figures_name_their_sheet_row(imported: ImportResult) -> None:
+    """A check on an imported score names the row it was read from, not the whole workbook."""
+    stated = imported.case.stated
+    assert stated is not None
+    assert stated.places["total"].startswith("工作表“附件1 评分表”第") and "（合计得分）" in stated.places["total"]
+    assert re.fullmatch(r"工作表“附件1 评分表”第\d+行", stated.places["项目过程/资金管理/预算执行率"])
+    data = case_to_data(imported.case)
+    data["stated"]["scores"]["项目过程/资金管理/预算执行率"] = 2
+    (check,) = [c for c in score_case(case_from_data(data)).checks if c.kind == "stated_score"]
+    assert check.message.endswith(f"（{stated.places['项目过程/资金管理/预算执行率']}）")
 
 
 def test_problems_draft_names_the_projects(imported: ImportResult) -> None:

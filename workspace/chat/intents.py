@@ -574,7 +574,7 @@ def check(ctx: Context, args: dict[str, Any]) -> ChatAnswer:
     errors = [c for c in result.checks if c.severity == "error"]
     if errors:
         lines.append(f"另发现 {len(errors)} 处需要更正：")
-        lines.extend(f"- {c.location}：{c.message}" for c in errors)
+        lines.extend(f"- {c.place}：{c.message}" for c in errors)
     else:
         lines.append("未发现其他需要更正的不一致。")
     return ctx.checked("\n".join(lines), intent="check")

@@ -47,6 +47,7 @@ def read(grid: Grid, header: Header, parts: Parts, problems: list[Problem]) -> i
         first = next((name for name in names if name), "")
         if is_total(first):
             parts.stated_total = grid.number(r, cols.get("score"), "得分", problems)
+            parts.places["total"] = grid.where(r, cols.get("score"), "合计得分")
             parts.stated_full = grid.number(r, leaf_weight, "分值", problems) or next(
                 (grid.number(r, w, "分值", problems) for w in weights if grid.text(r, w)), None
             )
