@@ -415,7 +415,12 @@ class Workspace:
             raise NotFound("会话不存在") from None
         case = self.parse_case(meta["case"]) if meta["case"] else None
         user_id = self.sessions.add(session_id, owner, "user", message)
-        return self._chat_events(session_id, owner, message, case, history, user_id)
+        events = self._chat_events(session_id, owner, message, case, history, user_id)
+        if not (self.settings.llm_base_url and self.settings.llm_model):
+            # The router answers at once: store its answer before a stream's first byte is sent, so a crash
+            # mid-stream never loses an answer the client began to receive (only the agent streams live).
+            return iter(list(events))
+        return events
 
     def _chat_events(self, session_id: str, owner: str, message: str, case: Case | None, history: list[dict[str, Any]], user_id: int) -> Iterator[tuple[str, Any]]:
         from workspace.chat import answer
