@@ -24,7 +24,7 @@ from scoring.models import Band, Case, Funds, Grading, Indicator, Project, State
 from scoring.numbers import quantize
 from scoring.numparse import find_numbers
 from scoring.rules import REGISTRY, RuleContext
-from scoring.ruletext import FUND_RATES, read_rule
+from scoring.ruletext import FUND_RATES, read_rule, stated_percent
 
 if TYPE_CHECKING:
     from checker.document import ReportDoc
@@ -66,23 +66,6 @@ def report_rule_sources(doc: ReportDoc) -> RuleSources:
 
 def _name(node: Node) -> str:
     return node.name.replace("/", "／")
-
-
-def _stated_percent(note: str, label: str) -> Decimal | None:
-    """The percent a 评价说明 gives for ``label`` (``预算执行率95.91%``); the overall one when it lists several."""
-    key = label[-3:] if len(label) > 3 else label
-    found: list[tuple[bool, Decimal]] = []
-    for match in re.finditer(re.escape(key), note):
-        after = note[match.end(): match.end() + 12]
-        numbers = [n for n in find_numbers(after) if n.role == "quantity" and n.unit in ("%", "％")]
-        if numbers and re.match(r"\s*(?:为|达到|达|是|：|:)?\s*$", after[: numbers[0].start]):
-            is_overall = bool(re.search(r"整体|总体|综合|平均", note[max(0, match.start() - 6): match.start()]))
-            found.append((is_overall, numbers[0].value))
-    overall = [value for flag, value in found if flag]
-    if overall:
-        return overall[-1]
-    values = {value for _, value in found}
-    return found[0][1] if len(values) == 1 else None
 
 
 def _explicit_deduction(note: str) -> Decimal | None:
@@ -140,7 +123,7 @@ def _text_rule(node: Node, weight: Decimal, funds: dict[str, Decimal | None]) ->
     spec = dict(found.spec)
     note = row.note or ""
     if found.family == "ratio":
-        stated = _stated_percent(note, spec.get("label", ""))
+        stated = stated_percent(note, spec.get("label", ""))
         if stated is not None:
             spec["rate"] = stated
         elif "rate" not in spec or spec.get("label") not in FUND_RATES:

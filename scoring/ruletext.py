@@ -414,3 +414,22 @@ def read_rule(text: str | None) -> ReadRule:
     if re.search(r"[①②③④⑤]|[（(]\d[)）]", text):
         return _judgment(text, "评价标准只列评价要点，未写计分方法")
     return _judgment(text, "未找到可识别的计分表述")
+
+
+def stated_percent(note: str, label: str) -> Decimal | None:
+    """The percent a 评价说明 gives for ``label`` (``预算执行率95.91%``); the overall one when it lists several.
+
+    The measured value a ratio rule needs, read the same way from a report's table and from a workbook's sheet."""
+    key = label[-3:] if len(label) > 3 else label
+    found: list[tuple[bool, Decimal]] = []
+    for match in re.finditer(re.escape(key), note):
+        after = note[match.end(): match.end() + 12]
+        numbers = [n for n in find_numbers(after) if n.role == "quantity" and n.unit in ("%", "％")]
+        if numbers and re.match(r"\s*(?:为|达到|达|是|：|:)?\s*$", after[: numbers[0].start]):
+            overall = bool(re.search(r"整体|总体|综合|平均", note[max(0, match.start() - 6): match.start()]))
+            found.append((overall, numbers[0].value))
+    overall_values = [value for flag, value in found if flag]
+    if overall_values:
+        return overall_values[-1]
+    values = {value for _, value in found}
+    return found[0][1] if len(values) == 1 else None

@@ -21,9 +21,8 @@ from pydantic import ValidationError
 from scoring.funds import compute_funds
 from scoring.models import Funds
 from scoring.numbers import fmt_short, quantize
-from scoring.numparse import find_numbers
 from scoring.rules import REGISTRY, RuleContext
-from scoring.ruletext import FUND_RATES, read_rule
+from scoring.ruletext import read_rule, stated_percent
 from scoring.workpapers.base import FindingRow, LeafRow, Parts, TargetRow
 
 NO_REASON = "（评分表未写明扣分理由）"
@@ -137,23 +136,6 @@ def place_findings(rows: list[FindingRow], leaves: list[LeafRow], problems: list
 # ── leaf rules ──────────────────────────────────────────────────────────────
 
 
-def _stated_percent(note: str, label: str) -> Decimal | None:
-    """The percent a 评价说明 gives for ``label`` (``预算执行率95.91%``); the overall one when it lists several."""
-    key = label[-3:] if len(label) > 3 else label
-    found: list[tuple[bool, Decimal]] = []
-    for match in re.finditer(re.escape(key), note):
-        after = note[match.end(): match.end() + 12]
-        numbers = [n for n in find_numbers(after) if n.role == "quantity" and n.unit in ("%", "％")]
-        if numbers and re.match(r"\s*(?:为|达到|达|是|：|:)?\s*$", after[: numbers[0].start]):
-            overall = bool(re.search(r"整体|总体|综合|平均", note[max(0, match.start() - 6): match.start()]))
-            found.append((overall, numbers[0].value))
-    overall_values = [value for flag, value in found if flag]
-    if overall_values:
-        return overall_values[-1]
-    values = {value for _, value in found}
-    return found[0][1] if len(values) == 1 else None
-
-
 def _stated_count(note: str, unit: str) -> int | None:
     """``上述不合规情况共13例，扣2.6分`` → 13: the total the 扣分 sentence counts."""
     deduct = re.search(r"扣\s*[0-9.]+\s*分", note)
@@ -208,7 +190,7 @@ def _fill(leaf: LeafRow, spec: dict[str, Any], family: str, needs: tuple[str, ..
         if "满意" in leaf.path[-1] + label and parts.survey_overall is not None:
             spec["rate"] = quantize(parts.survey_overall)
             return spec, f"问卷整体满意度 {quantize(parts.survey_overall)}%"
-        stated = _stated_percent(leaf.note, label)
+        stated = stated_percent(leaf.note, label)
         if stated is not None:
             spec["rate"] = stated
             return spec, f"评价说明所写 {stated}%"
