@@ -99,16 +99,25 @@ def export_docx(draft: Draft) -> bytes:
         _add_run(para, note, FONT_KAI)
 
     props = document.core_properties
-    props.title = _report_title(draft)
+    props.title = _core_property(_report_title(draft))
     props.subject = "项目支出绩效评价报告（草稿）"
     props.author = COMMENT_AUTHOR
     props.last_modified_by = COMMENT_AUTHOR
-    props.comments = f"backend: {draft.backend}; section: {draft.section}"
+    props.comments = _core_property(f"backend: {draft.backend}; section: {draft.section}")
     props.revision = 1
 
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+# Word's core properties (docProps/core.xml) hold at most 255 characters; python-docx refuses longer.
+_CORE_PROPERTY_LIMIT = 255
+
+
+def _core_property(text: str) -> str:
+    """``text`` cut to what a core property holds, marked with an ellipsis when cut (the body keeps it whole)."""
+    return text if len(text) <= _CORE_PROPERTY_LIMIT else text[: _CORE_PROPERTY_LIMIT - 1] + "…"
 
 
 # Characters XML 1.0 cannot hold (control characters, lone surrogates, U+FFFE/U+FFFF): python-docx

@@ -496,3 +496,11 @@ def test_a_case_snippet_keeps_dates_and_numbers_whole() -> None:
     snippet = snippet_around(text, at, at + 5, 14)
     assert "2023年12月31日" in snippet and "1250.5万元" in snippet
     assert text[at - 14:at] == "2月31日完成验收，支付金额"  # what a plain cut would give
+
+
+def test_a_project_name_longer_than_a_core_property_holds() -> None:
+    """Word's document properties hold 255 characters; the title in the body keeps the whole name."""
+    draft = build_draft().model_copy(update={"project": "某市" + "信息化运维" * 80 + "项目"})
+    doc = Document(io.BytesIO(export_docx(draft)))
+    assert len(doc.core_properties.title) == 255 and doc.core_properties.title.endswith("…")
+    assert doc.paragraphs[0].text == draft.project + "绩效评价报告"
