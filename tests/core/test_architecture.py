@@ -61,3 +61,15 @@ def test_routes_are_thin() -> None:
             ):
                 body_lines = node.body[-1].end_lineno - node.body[0].lineno + 1  # type: ignore[operator]
                 assert body_lines <= 15, f"{path.name}:{node.name} is {body_lines} lines"
+
+
+def test_no_merge_conflict_left_in_any_tracked_file() -> None:
+    """A merge resolved by hand once left ``<<<<<<< HEAD`` in the README; no tracked text file may hold a marker."""
+    import subprocess
+
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    marker = re.compile(r"^(<{7} |>{7} |={7}$)", re.MULTILINE)
+    suffixes = {".py", ".md", ".yaml", ".yml", ".toml", ".html", ".js", ".css", ".j2", ".txt", ".sh", ".json"}
+    left = [name for name in tracked if Path(name).suffix in suffixes and (ROOT / name).is_file()
+            and marker.search((ROOT / name).read_text(encoding="utf-8", errors="replace"))]
+    assert left == []
