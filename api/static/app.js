@@ -668,15 +668,16 @@
     return m ? m[1] : fallback;
   }
 
-  async function downloadDraft(draft, button) {
+  // 下载：按钮显示进行中，取回文件后以服务端给的文件名保存；失败时显示错误。三处下载都经这里。
+  async function download(button, busyLabel, fetchFile, fallbackName) {
     clearError();
     const label = button.textContent;
     button.disabled = true;
-    button.textContent = "正在生成 Word…";
+    button.textContent = busyLabel;
     try {
-      const response = await request("POST", "/v1/drafts/export", { draft, format: "docx" });
+      const response = await fetchFile();
       const blob = await response.blob();
-      const name = filenameFrom(response.headers.get("content-disposition"), "草稿.docx");
+      const name = filenameFrom(response.headers.get("content-disposition"), fallbackName);
       const url = URL.createObjectURL(blob);
       const link = el("a", { href: url, download: name, hidden: true });
       document.body.appendChild(link);
@@ -689,6 +690,10 @@
       button.disabled = false;
       button.textContent = label;
     }
+  }
+
+  function downloadDraft(draft, button) {
+    return download(button, "正在生成 Word…", () => request("POST", "/v1/drafts/export", { draft, format: "docx" }), "草稿.docx");
   }
 
   // ── 报告核对 ─────────────────────────────────────────────────────────────
@@ -820,33 +825,17 @@
     }
   }
 
-  async function downloadReview(button) {
+  function downloadReview(button) {
     if (!review.file) return;
-    clearError();
-    const label = button.textContent;
-    button.disabled = true;
-    button.textContent = "正在生成审核稿…";
-    try {
+    const stem = review.file.name.replace(/\.[^.]+$/, "");
+    return download(button, "正在生成审核稿…", async () => {
       const response = await postReport(review.file, "?annotate=docx");
       const type = response.headers.get("content-type") || "";
       if (!type.includes("officedocument") && !type.includes("octet-stream")) {
         throw new ApiError(501, "not_available", "服务端暂未提供审核稿下载（POST /v1/check?annotate=docx）；可用命令行 jixiao check 报告 --annotate 审核稿.docx");
       }
-      const blob = await response.blob();
-      const stem = review.file.name.replace(/\.[^.]+$/, "");
-      const name = filenameFrom(response.headers.get("content-disposition"), `${stem}_审核稿.docx`);
-      const url = URL.createObjectURL(blob);
-      const link = el("a", { href: url, download: name, hidden: true });
-      document.body.appendChild(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 60000);
-    } catch (err) {
-      report(err);
-    } finally {
-      button.disabled = false;
-      button.textContent = label;
-    }
+      return response;
+    }, `${stem}_审核稿.docx`);
   }
 
   // ── 案例与评分 ───────────────────────────────────────────────────────────
@@ -1271,28 +1260,10 @@
     }
   }
 
-  async function downloadCase(format, button) {
+  function downloadCase(format, button) {
     if (!state.caseData) return;
-    clearError();
-    const label = button.textContent;
-    button.disabled = true;
-    button.textContent = "正在生成…";
-    try {
-      const response = await request("POST", "/v1/cases/export", { case: state.caseData, format });
-      const blob = await response.blob();
-      const name = filenameFrom(response.headers.get("content-disposition"), `${projectName(state.caseData)}.${format}`);
-      const url = URL.createObjectURL(blob);
-      const link = el("a", { href: url, download: name, hidden: true });
-      document.body.appendChild(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 60000);
-    } catch (err) {
-      report(err);
-    } finally {
-      button.disabled = false;
-      button.textContent = label;
-    }
+    const caseData = state.caseData;
+    return download(button, "正在生成…", () => request("POST", "/v1/cases/export", { case: caseData, format }), `${projectName(caseData)}.${format}`);
   }
 
   // ── 先例检索 ─────────────────────────────────────────────────────────────
