@@ -251,6 +251,7 @@ def build_scaffold(
     known = {key: value for key, value in (funds or {}).items() if key in ("budget", "received", "spent")}
     stated = Stated(
         source=SCAFFOLD_SOURCE,
+        placeholder_tree=True,
         total=stated_total,
         grade=stated_grade if stated_grade in {band.name for band in grading.bands} else None,
         full_score=stated_full_score,
@@ -268,7 +269,7 @@ def build_scaffold(
 
 def is_scaffold(case: Case) -> bool:
     """True for a case built by :func:`build_scaffold`."""
-    return case.stated is not None and case.stated.source == SCAFFOLD_SOURCE
+    return case.stated is not None and case.stated.placeholder_tree
 
 
 def _path(node: Node) -> str:

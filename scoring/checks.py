@@ -153,10 +153,13 @@ def stated_checks(case: Case, index: TreeIndex, result: ScoreResult) -> list[Che
             Check(kind=kind, severity=severity, location=location, message=message + where, stated=stated_value, computed=computed_value)  # type: ignore[arg-type]
         )
 
+    # A placeholder tree's total says nothing about the report until its weights and rules are the evaluation plan's.
+    provisional = "info" if stated.placeholder_tree else "error"
+    caveat = "；案例的指标分值和规则是占位的，按评价方案调整前这一差异不说明报告有误" if stated.placeholder_tree else ""
     if stated.total is not None and _differs(stated.total, result.total, d):
-        add("stated_total", "stated.total", f"报告所写总分 {fmt(stated.total, d)}，重算为 {fmt(result.total, d)}", stated.total, result.total)
+        add("stated_total", "stated.total", f"报告所写总分 {fmt(stated.total, d)}，重算为 {fmt(result.total, d)}{caveat}", stated.total, result.total, severity=provisional)
     if stated.grade is not None and stated.grade != result.grade:
-        add("stated_grade", "stated.grade", f"报告所写等级“{stated.grade}”，按重算总分应为“{result.grade}”", stated.grade, result.grade)
+        add("stated_grade", "stated.grade", f"报告所写等级“{stated.grade}”，按重算总分应为“{result.grade}”{caveat}", stated.grade, result.grade, severity=provisional)
     if stated.grade is not None and stated.total is not None:
         own = grade_for(stated.total, case.full_score, case.grading)
         if own != stated.grade:

@@ -222,6 +222,10 @@ class Stated(_Model):
     """What a draft or published report states, to be compared with the computed figures."""
 
     source: str | None = Field(default=None, description="出处，如 报告正文 表3-1")
+    placeholder_tree: bool = Field(
+        default=False,
+        description="指标树是占位的（报告没有评分表，按全国共性框架生成）：分值和规则按评价方案调整前，总分、等级与报告所写的差异只作提示",
+    )
     total: Decimal | None = None
     grade: str | None = None
     full_score: Decimal | None = Field(default=None, description="报告合计行所写的总分值")

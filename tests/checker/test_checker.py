@@ -234,8 +234,14 @@ def test_cli_case_output_loads_and_scores(tmp_path: Path) -> None:
     assert [indicator.name for indicator in case.indicators] == ["决策", "过程", "产出", "效益"]
     assert case.stated is not None and case.stated.total == D("99.98")
     assert case.funds.budget == D("921.47") and case.stated.funds["spent"] == D("919.94")
-    leaves = [node for node in score_case(case).nodes if node.is_leaf]
+    scored = score_case(case)
+    leaves = [node for node in scored.nodes if node.is_leaf]
     assert {"预算执行率", "资金到位率", "服务对象满意度"} <= {node.path.split("/")[-1] for node in leaves}
+    # the placeholder weights (预算执行率 4 × 99.83%) give 99.99, not the report's 99.98: a note, not an error against the report
+    assert case.stated.placeholder_tree and scored.total == D("99.99")
+    total = [check for check in scored.checks if check.kind == "stated_total"]
+    assert [check.severity for check in total] == ["info"] and "占位" in total[0].message
+    assert [check for check in scored.checks if check.severity == "error"] == []
 
 
 def test_api_check_upload_and_text(tmp_path: Path) -> None:
