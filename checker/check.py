@@ -20,14 +20,14 @@ def check_report(path: str | Path) -> CheckReport:
     return check_document(load_report(path))
 
 
-def check_text(text: str, name: str = "report.txt") -> CheckReport:
+def check_text(text: str, name: str = "report.txt", with_lines: bool = False) -> CheckReport:
     """Check a report given as text (``name``'s extension: .md for Markdown)."""
-    return check_document(report_from_text(text, name))
+    return check_document(report_from_text(text, name), with_lines)
 
 
-def check_bytes(data: bytes, name: str) -> CheckReport:
+def check_bytes(data: bytes, name: str, with_lines: bool = False) -> CheckReport:
     """Check an uploaded report from its bytes; ``name``'s extension picks the loader (no temporary file)."""
-    return check_document(load_report_bytes(data, name))
+    return check_document(load_report_bytes(data, name), with_lines)
 
 
 def _first_line(finding: Finding) -> int:
@@ -98,9 +98,10 @@ def _check(doc: ReportDoc) -> tuple[ReportFacts, CheckReport]:
     return facts, build_report(facts, run_checks(facts))
 
 
-def check_document(doc: ReportDoc) -> CheckReport:
-    """Check an already loaded report."""
-    return _check(doc)[1]
+def check_document(doc: ReportDoc, with_lines: bool = False) -> CheckReport:
+    """Check an already loaded report; ``with_lines`` adds the text the places' line numbers count (for a viewer)."""
+    report = _check(doc)[1]
+    return report.model_copy(update={"lines": doc.text.split("\n"), "first_line": doc.line_base + 1}) if with_lines else report
 
 
 def report_case(path: str | Path) -> Case:

@@ -78,6 +78,10 @@ class CheckReport(_Model):
     indicators: list[IndicatorRow] = Field(default_factory=list)
     funds: dict[str, Decimal] = Field(default_factory=dict, description="项目资金（万元）：budget、received、spent…")
     findings: list[Finding] = Field(default_factory=list)
+    lines: list[str] | None = Field(
+        default=None, description="报告正文逐行（请求时才返回）：第 i 项是第 first_line + i 行，与各处原文的 line 对应"
+    )
+    first_line: int = Field(default=1, ge=1, description="lines 第一项的行号（文本报告有 YAML 头时大于 1）")
 
     @property
     def errors(self) -> list[Finding]:

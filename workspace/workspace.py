@@ -320,13 +320,13 @@ class Workspace:
             raise UnreadableDocument(exc.reason, "file") from None
 
     @staticmethod
-    def check_upload(file_name: str, data: bytes, max_bytes: int) -> "CheckReport":
-        """Check an uploaded report from its bytes (no temporary file)."""
+    def check_upload(file_name: str, data: bytes, max_bytes: int, with_lines: bool = False) -> "CheckReport":
+        """Check an uploaded report from its bytes (no temporary file); ``with_lines`` returns its text line by line."""
         from checker import CheckError, check_bytes
 
         name = upload_name(file_name, max_bytes, data)
         try:
-            return check_bytes(data, name).model_copy(update={"source": name})
+            return check_bytes(data, name, with_lines).model_copy(update={"source": name})
         except CheckError as exc:
             raise UnreadableDocument(exc.reason, "file") from None
 
@@ -343,11 +343,11 @@ class Workspace:
             raise UnreadableDocument(exc.reason, "file") from None
 
     @staticmethod
-    def check_text(text: str, name: str = "report.txt") -> "CheckReport":
+    def check_text(text: str, name: str = "report.txt", with_lines: bool = False) -> "CheckReport":
         from checker import CheckError, check_text
 
         try:
-            return check_text(text, name)
+            return check_text(text, name, with_lines)
         except CheckError as exc:
             raise UnreadableDocument(exc.reason, "text") from None
 

@@ -697,20 +697,8 @@
   }
 
   // ── 报告核对 ─────────────────────────────────────────────────────────────
-  const review = { file: null, lines: null, result: null };
-
-  async function readText(file) {
-    // 文本报告在浏览器中解码以显示原文（UTF-8，否则按 GB18030）；.docx / .pdf 只显示各处引文
-    if (!/\.(txt|md|markdown)$/i.test(file.name)) return null;
-    const bytes = new Uint8Array(await file.arrayBuffer());
-    let text;
-    try {
-      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-    } catch (_) {
-      text = new TextDecoder("gb18030").decode(bytes);
-    }
-    return text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n").split("\n");
-  }
+  // 原文由服务端按核对时读到的正文逐行返回（?lines=true），.txt/.md/.docx/.pdf 都能定位到所涉行
+  const review = { file: null, lines: null, firstLine: 1, result: null };
 
   function figureText(value) {
     return value === null || value === undefined ? "—" : String(value);
@@ -721,7 +709,7 @@
     box.textContent = "";
     const wanted = new Map(places.map((place) => [place.line, place.quote]));
     if (!lines) {
-      // 没有原文（.docx / .pdf）：只列出所涉各处的引文
+      // 没有原文（服务端未返回正文）：只列出所涉各处的引文
       for (const place of places) {
         box.appendChild(el("div", { class: "line hit", "data-line": place.line }, [
           el("span", { class: "no", text: String(place.line) }),
@@ -732,7 +720,7 @@
       return;
     }
     lines.forEach((line, i) => {
-      const number = i + 1;
+      const number = review.firstLine + i;
       const quote = wanted.get(number);
       let html = escapeHtml(line);
       if (quote) {
@@ -761,6 +749,8 @@
 
   function renderReview(result) {
     review.result = result;
+    review.lines = result.lines || null;
+    review.firstLine = result.first_line || 1;
     const summary = $("#review-summary");
     const counts = { error: 0, warning: 0, info: 0 };
     for (const finding of result.findings) counts[finding.severity] = (counts[finding.severity] || 0) + 1;
@@ -816,8 +806,8 @@
     $("#review-summary").textContent = `正在核对 ${file.name}…`;
     $("#review-findings").textContent = "";
     try {
-      review.lines = await readText(file);
-      const response = await postReport(file);
+      review.lines = null;
+      const response = await postReport(file, "?lines=true");
       renderReview(await response.json());
     } catch (err) {
       $("#review-summary").hidden = true;

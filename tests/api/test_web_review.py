@@ -46,5 +46,16 @@ def test_review_panel_lists_findings_and_highlights_the_place(server: str, page:
     expect(hit.locator("mark")).to_contain_text("1466.61")
     expect(page.locator("#review-download")).to_be_visible()  # type: ignore[attr-defined]
     page.locator(".panel.review").screenshot(path=str(tmp_path / "review.png"))  # type: ignore[attr-defined]
-    Path("/tmp/wt17_review.png").write_bytes((tmp_path / "review.png").read_bytes())
+    # the same report as Word: the page shows its text (returned by the server) and highlights the place too
+    import docx
+
+    document = docx.Document()
+    for line in seed_path("001").read_text(encoding="utf-8").splitlines():
+        document.add_paragraph(line)
+    document.save(tmp_path / "001.docx")
+    page.set_input_files("#review-file", str(tmp_path / "001.docx"))  # type: ignore[attr-defined]
+    expect(page.locator("#review-summary")).to_contain_text("错误 2 条")  # type: ignore[attr-defined]
+    findings.nth(1).click()
+    expect(page.locator("#review-text .line.hit mark").first).to_contain_text("1466.61")  # type: ignore[attr-defined]
+    assert page.locator("#review-text .line").count() > 50  # type: ignore[attr-defined]  # the whole text, not only the quotes
     assert errors == []

@@ -262,3 +262,42 @@ def test_api_check_upload_and_text(tmp_path: Path) -> None:
     assert client.post("/v1/check", json={"text": "  "}).status_code == 422
     assert client.post("/v1/check", json={"name": "x"}).status_code == 422
     assert client.post("/v1/check", files={"file": ("a.xls", b"x", "application/octet-stream")}).status_code == 415
+
+
+def _quoted_at_its_line(body: dict) -> list[tuple[int, str]]:
+    """Each place whose quote is not on the line of ``body["lines"]`` its number names: (line, quote)."""
+    lines, first = body["lines"], body["first_line"]
+    wrong = []
+    for finding in body["findings"]:
+        for place in finding["places"]:
+            line = lines[place["line"] - first]
+            start = place["quote"].rstrip("…")[:20]  # a table row is quoted with its cells joined by spaces
+            if start not in line and start not in " ".join(line.split("\t")):
+                wrong.append((place["line"], place["quote"]))
+    return wrong
+
+
+def test_api_check_returns_the_lines_its_places_count(tmp_path: Path) -> None:
+    """?lines=true: the report's text line by line, so a viewer can show every place of a .docx or .txt report in context."""
+    import docx
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from core.settings import load_settings
+
+    client = TestClient(create_app(load_settings(home=tmp_path), index=None))
+    text_path = seed_path("001")
+    plain = client.post("/v1/check", files={"file": (text_path.name, text_path.read_bytes(), "text/plain")}).json()
+    assert plain["lines"] is None  # only on request
+    body = client.post("/v1/check?lines=true", files={"file": (text_path.name, text_path.read_bytes(), "text/plain")}).json()
+    assert len(body["findings"]) == 2 and _quoted_at_its_line(body) == []
+    # the same report as Word, one paragraph per line: the 1466.61 place is found on its line there too
+    document = docx.Document()
+    for line in text_path.read_text(encoding="utf-8").splitlines():
+        document.add_paragraph(line)
+    word = tmp_path / "001.docx"
+    document.save(word)
+    body = client.post("/v1/check?lines=true", files={"file": (word.name, word.read_bytes(), "application/octet-stream")}).json()
+    assert body["findings"] and _quoted_at_its_line(body) == []
+    places = [place for finding in body["findings"] for place in finding["places"] if "1466.61" in place["quote"]]
+    assert places and "1466.61" in body["lines"][places[0]["line"] - body["first_line"]]
