@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # types only: importing the case model costs start-up time
 ProblemOrder = Literal["points", "framework"]
 _LEGAL = re.compile(r"《[^》]*(?:法|条例|办法|规定|通知)》|应公开招标|违反|未落实政府采购|未履行|程序后置|倒置")
 _SEVERITY = {"严重": 3, "较重": 2, "重大": 3, "一般": 1, "轻微": 0}
-# A budget line's name in running text: 「2023年第一批地方政府新增债务限额（一般债券）-公共安全视频监控（雪亮工程）」.
+# A budget line's name in running text: 「2024年第二批专项债券额度（一般债券）-城区智能交通管控（天网工程）」.
 _BUDGET_PREFIX = re.compile(r"^.*?(?:限额|债券|资金|专项)[）)]?\s*[-—－–]\s*")
 
 

@@ -5,7 +5,7 @@ An :class:`Amount` is one money figure with what it is (``kind``: 合同 /
 a sub-project, or ``""`` for the project itself) and when (``when``: the date
 of its sentence). Project-level 预算/到位/支出 are left to the mentions of
 :mod:`checker.statements`; here a subject-less amount counts only when dated
-(001: 2023年下拨资金1456万元 … 2023年下拨……费用共计1465万元). Fund-table rows
+(e.g. 「全年下拨经费820万元」 in one place and 「全年下拨……经费合计802万元」 in another). Fund-table rows
 give amounts too, with the row's name as subject.
 """
 

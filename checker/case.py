@@ -17,14 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from checker.rules import find_target_rules, stated_count, target_value
+from checker.rules import find_target_rules, target_value
 from checker.tree import Node, Tree
 from scoring.funds import compute_funds
 from scoring.models import Band, Case, Funds, Grading, Indicator, Project, Stated
 from scoring.numbers import quantize
 from scoring.numparse import find_numbers
 from scoring.rules import REGISTRY, RuleContext
-from scoring.ruletext import FUND_RATES, read_rule, stated_percent
+from scoring.ruletext import FUND_RATES, count_unit, read_rule, stated_count, stated_percent
 
 if TYPE_CHECKING:
     from checker.document import ReportDoc
@@ -130,7 +130,7 @@ def _text_rule(node: Node, weight: Decimal, funds: dict[str, Decimal | None]) ->
             return None
     elif found.family == "per_finding":
         deduction = weight - (node.score if node.score is not None else weight)
-        counted = stated_count(note, _unit_of(row.criteria))
+        counted = stated_count(note, count_unit(row.criteria))
         if counted is not None:
             spec["count"] = counted[0]
         elif deduction >= 0 and (deduction / spec["per"]) == (deduction / spec["per"]).to_integral_value():
@@ -140,11 +140,6 @@ def _text_rule(node: Node, weight: Decimal, funds: dict[str, Decimal | None]) ->
     elif found.needs:
         return None  # a tier, a date or a target the report gives nowhere near the rule
     return spec
-
-
-def _unit_of(text: str) -> str:
-    match = re.search(r"每(?:发现|出现|存在|缺少|缺报|有)?\s*(?:一|1)\s*(例|项|处|次|个|份|条|起)", text)
-    return match.group(1) if match else "例"
 
 
 def _indicator(node: Node, sources: RuleSources, tree: Tree, funds: dict[str, Decimal | None]) -> Indicator:

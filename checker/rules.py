@@ -100,23 +100,3 @@ def find_per_finding(text: str) -> PerFinding | None:
     clause = re.split(r"[，,。；;]", text[match.start():])[0]
     numbers = [n for n in quantities(clause) if n.unit == "分"]
     return PerFinding(numbers[0].value, match.group(1)) if numbers else None
-
-
-def stated_count(note: str, unit: str) -> tuple[int, bool] | None:
-    """The number of cases a note counts and whether it is stated in the 扣分 sentence.
-
-    ``上述不合规情况共13例，扣2.6分`` → 13; ``先服务后采购2例、报告缺失2例，每例0.6分，扣2.4分`` → 2 + 2.
-    """
-    deduct = re.search(r"扣\s*[0-9.]+\s*分", note)
-    limit = deduct.start() if deduct else len(note)
-    sentence_start = max(note.rfind(mark, 0, limit) for mark in "。；;") + 1
-    counts = [n for n in quantities(note[:limit]) if n.unit == unit and not n.decimals]
-    if not counts:
-        return None
-    here = [n for n in counts if n.start >= sentence_start]
-    if here:
-        totals = [n for n in here if note[max(0, n.start - 2): n.start].endswith(("共", "共计", "合计"))]
-        if totals:
-            return int(totals[-1].value), True
-        return int(sum(n.value for n in here)), True
-    return int(counts[-1].value), False

@@ -433,3 +433,30 @@ def stated_percent(note: str, label: str) -> Decimal | None:
         return overall_values[-1]
     values = {value for _, value in found}
     return found[0][1] if len(values) == 1 else None
+
+
+def count_unit(criteria: str) -> str:
+    """The unit a per-case rule counts in (``每发现一项…扣1分`` → 项); 例 when the wording names none."""
+    match = re.search(r"每(?:发现|出现|存在|缺少|缺报|有)?\s*(?:一|1)\s*(例|项|处|次|个|份|条|起)", criteria)
+    return match.group(1) if match else "例"
+
+
+def stated_count(note: str, unit: str) -> tuple[int, bool] | None:
+    """The number of cases a 评价说明 counts, and whether it is stated in its 扣分 sentence.
+
+    ``以上问题合计共7例，扣1.4分`` → (7, True); ``合同后补3例、验收资料缺失1例，每例0.5分，扣2分`` → (4, True);
+    a count only in an earlier sentence → (n, False). Read the same way from a report's table and a workbook's sheet.
+    """
+    deduct = re.search(r"扣\s*[0-9.]+\s*分", note)
+    limit = deduct.start() if deduct else len(note)
+    sentence_start = max(note.rfind(mark, 0, limit) for mark in "。；;") + 1
+    counts = [n for n in find_numbers(note[:limit]) if n.role == "quantity" and n.unit == unit and not n.decimals]
+    if not counts:
+        return None
+    here = [n for n in counts if n.start >= sentence_start]
+    if here:
+        totals = [n for n in here if note[max(0, n.start - 2): n.start].endswith(("共", "共计", "合计"))]
+        if totals:
+            return int(totals[-1].value), True
+        return int(sum(n.value for n in here)), True
+    return int(counts[-1].value), False

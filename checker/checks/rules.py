@@ -9,6 +9,7 @@ from checker import rules as report_rules
 from checker.checks.base import finding, q, report_check, s
 from checker.facts import ReportFacts
 from checker.findings import Finding
+from scoring.ruletext import stated_count
 
 ZERO = Decimal(0)
 
@@ -43,7 +44,7 @@ def check_per_finding_rules(facts: ReportFacts) -> Iterator[Finding]:
         if rule is None:
             continue
         deduction = leaf.weight - leaf.score
-        counted = report_rules.stated_count(row.note, rule.unit)
+        counted = stated_count(row.note, rule.unit)
         if counted is not None:
             count, same_sentence = counted
             expected = min(count * rule.per, leaf.weight)

@@ -365,7 +365,7 @@ def guess_region(title: str) -> str | None:
     return found
 
 
-# A city or county named as the seat of an institution: "六安市人民政府办公室", "受宿州市数据资源管理局委托".
+# A city or county named as the seat of an institution: "青岩市人民政府办公室", "受白沙县数据资源局委托".
 _REGION_IN_TEXT = re.compile(
     r"(?:(?<![\u4e00-\u9fff])|(?<=[受对由于和与及省在经]))([\u4e00-\u9fff]{2,4}?[市县])"
     r"(?=人民政府|政府|财政局|发展和改革|数据资源|行政审批|信息中心|数字管理|市委|县委|委员会|级财政|本级)"

@@ -22,7 +22,7 @@ from scoring.funds import compute_funds
 from scoring.models import Funds
 from scoring.numbers import fmt_short, quantize
 from scoring.rules import REGISTRY, RuleContext
-from scoring.ruletext import read_rule, stated_percent
+from scoring.ruletext import count_unit, read_rule, stated_count, stated_percent
 from scoring.workpapers.base import FindingRow, LeafRow, Parts, TargetRow
 
 NO_REASON = "（评分表未写明扣分理由）"
@@ -136,20 +136,6 @@ def place_findings(rows: list[FindingRow], leaves: list[LeafRow], problems: list
 # ── leaf rules ──────────────────────────────────────────────────────────────
 
 
-def _stated_count(note: str, unit: str) -> int | None:
-    """``上述不合规情况共13例，扣2.6分`` → 13: the total the 扣分 sentence counts."""
-    deduct = re.search(r"扣\s*[0-9.]+\s*分", note)
-    limit = deduct.start() if deduct else len(note)
-    start = max(note.rfind(mark, 0, limit) for mark in "。；;") + 1
-    totals = re.findall(rf"(?:共|共计|合计)\s*(\d+)\s*{unit}", note[start:limit])
-    return int(totals[-1]) if totals else None
-
-
-def _unit_of(text: str) -> str:
-    match = re.search(r"每(?:发现|出现|存在|缺少|有)?\s*(?:一|1)\s*(例|项|处|次|个|份|条|起)", text)
-    return match.group(1) if match else "例"
-
-
 def _target_for(leaf: LeafRow, targets: list[TargetRow]) -> TargetRow | None:
     name = leaf.path[-1]
     exact = [t for t in targets if t.name == name or t.name == "/".join(leaf.path)]
@@ -200,10 +186,11 @@ def _fill(leaf: LeafRow, spec: dict[str, Any], family: str, needs: tuple[str, ..
         deduction = weight - leaf.score if leaf.score is not None else None
         if deduction is not None and attached and per * attached == min(deduction, weight) and deduction < weight:
             return spec, f"问题清单挂到本指标的 {attached} 条问题"
-        counted = _stated_count(leaf.note, _unit_of(leaf.criteria))
-        if counted is not None:
-            spec["count"] = counted
-            return spec, f"评价说明写明共 {counted} {_unit_of(leaf.criteria)}"
+        unit = count_unit(leaf.criteria)
+        counted = stated_count(leaf.note, unit)
+        if counted is not None and counted[1]:  # only a count the 扣分 sentence itself gives
+            spec["count"] = counted[0]
+            return spec, f"评价说明写明共 {counted[0]} {unit}"
         if deduction is not None and deduction >= 0 and (deduction / per) == (deduction / per).to_integral_value():
             spec["count"] = int(deduction / per)
             return spec, f"评价说明未写例数：由扣 {fmt_short(deduction, 2)} 分 ÷ 每例 {fmt_short(per, 2)} 分得 {spec['count']} 例"

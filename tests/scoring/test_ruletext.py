@@ -158,3 +158,26 @@ def test_check_case_004_still_totals_82_46(tmp_path: Path) -> None:
     rules = {n["name"]: n["rule"] for n in result["nodes"] if n["is_leaf"]}
     assert rules["制度执行有效性"] == "per_finding" and rules["服务对象满意度"] == "ratio"
     assert score_case(case).node("制度执行有效性").audit.startswith("13 例 × 0.2 = 2.60")
+
+
+# ── counts a 评价说明 states (one reader for the report checker and the workbook import) ──────────
+@pytest.mark.parametrize(
+    ("note", "unit", "expected"),
+    [
+        ("以上问题合计共7例，扣1.4分", "例", (7, True)),
+        ("合同后补3例、验收资料缺失1例，每例0.5分，扣2分", "例", (4, True)),
+        ("抽查发现3项资料不全。按标准扣0.6分", "项", (3, False)),  # the count is in an earlier sentence
+        ("抽查10个项目，发现3例不合规，扣0.6分", "例", (3, True)),  # other units are not cases
+        ("资料齐全，不扣分", "例", None),
+    ],
+)
+def test_stated_count(note: str, unit: str, expected: tuple[int, bool] | None) -> None:
+    from scoring.ruletext import stated_count
+
+    assert stated_count(note, unit) == expected
+
+
+def test_count_unit() -> None:
+    from scoring.ruletext import count_unit
+
+    assert [count_unit(text) for text in ("每发现一项不符扣1分", "每缺报1份扣0.5分", "每例扣0.2分", "酌情扣分")] == ["项", "份", "例", "例"]
