@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 import re
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SerializerFunctionWrapHandler, ValidatorFunctionWrapHandler
+from pydantic import computed_field, field_serializer, model_serializer, model_validator
+
+from scoring.rules.base import Audit
 
 Severity = Literal["error", "warning", "info"]
 
@@ -35,9 +38,67 @@ class NodeResult(ResultModel):
     score: Decimal
     rate: Decimal | None = Field(description="得分率（%）；分值为 0 时为空")
     rule: str | None = Field(default=None, description="评分规则类型（仅末级）")
-    audit: str = Field(description="规则代入数字后的算式")
     reason: str | None = Field(default=None, description="扣分理由")
     findings: int = Field(default=0, description="计入该指标的问题条数（挂在该指标上、未标 waived 的）")
+    #: The audit's text, or the function that writes it on first read (the engine's results: see :meth:`built`).
+    _audit: Audit = PrivateAttr(default="")
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _keep_audit(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> "NodeResult":
+        # ``audit`` is read as input (a dumped result read back) though it is a computed field.
+        node = handler(data)
+        if isinstance(data, dict) and "audit" in data:
+            node.__pydantic_private__["_audit"] = str(data["audit"])
+        return node
+
+    @computed_field(description="规则代入数字后的算式")  # type: ignore[prop-decorator]
+    @property
+    def audit(self) -> str:
+        private = self.__pydantic_private__
+        text = private["_audit"]  # type: ignore[index]
+        if not isinstance(text, str):
+            text = private["_audit"] = text()  # type: ignore[index]
+        return text
+
+    @model_serializer(mode="wrap")
+    def _in_field_order(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # A computed field is written last; keep the order results always had (…, rule, audit, reason, findings).
+        data: dict[str, Any] = handler(self)
+        if "audit" in data:
+            for key in ("reason", "findings"):
+                if key in data:
+                    data[key] = data.pop(key)
+        return data
+
+    @classmethod
+    def built(cls, fields: dict[str, Any], audit: Audit) -> "NodeResult":
+        """A node from values the engine computed, their types already right, without validating them again.
+
+        ``fields`` has every field above, in order; ``audit`` is the text or a function writing it. 10,000
+        leaves built through validation cost more than scoring them (tests/scoring check that a node built
+        here equals the same node validated).
+        """
+        node = _new_model(cls)
+        _set(node, "__dict__", fields)
+        _set(node, "__pydantic_fields_set__", _NODE_FIELDS)
+        _set(node, "__pydantic_extra__", None)
+        _set(node, "__pydantic_private__", {"_audit": audit})
+        return node
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, NodeResult):
+            return NotImplemented
+        return self.__dict__ == other.__dict__ and self.audit == other.audit
+
+    def __getstate__(self) -> dict[Any, Any]:
+        self.audit  # a function cannot be pickled: write the text first
+        return super().__getstate__()
+
+
+_new_model = object.__new__
+_set = object.__setattr__
+_NODE_FIELDS = set(NodeResult.model_fields)
 
 
 class FundMetric(ResultModel):

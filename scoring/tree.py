@@ -27,36 +27,52 @@ class Located(NamedTuple):
 
 def walk(roots: list[Indicator]) -> Iterator[Located]:
     """Depth-first, parents before children, in document order."""
-    return iter(_walk(roots))
+    return iter(_walk(roots)[0])
 
 
-def _walk(roots: list[Indicator]) -> list[Located]:
-    # A list built in one loop with positional tuples: the engine walks 10,000-leaf trees on every score.
+def _walk(roots: list[Indicator]) -> tuple[list[Located], list[int]]:
+    """The walk, and the position in it of each node's parent (-1 for a root)."""
+    # Lists built in one loop from positional tuples: the engine walks 10,000-leaf trees on every score.
     out: list[Located] = []
-    append = out.append
-    stack: list[tuple[Indicator, str | None, int, tuple[str | int, ...]]] = [
-        (node, None, 1, ("indicators", i)) for i, node in reversed(list(enumerate(roots)))
+    parents: list[int] = []
+    append, up = out.append, parents.append
+    stack: list[tuple[Indicator, str | None, int, int, tuple[str | int, ...]]] = [
+        (node, None, -1, 1, ("indicators", i)) for i, node in reversed(list(enumerate(roots)))
     ]
     pop, push = stack.pop, stack.append
     while stack:
-        node, parent, level, loc = pop()
+        node, parent, parent_at, level, loc = pop()
         path = node.name if parent is None else f"{parent}{PATH_SEPARATOR}{node.name}"
-        append(Located(path, node, level, parent, loc))
+        at = len(out)
+        append(_located(Located, (path, node, level, parent, loc)))
+        up(parent_at)
         children = node.children
         for i in range(len(children) - 1, -1, -1):
-            push((children[i], path, level + 1, (*loc, "children", i)))
-    return out
+            push((children[i], path, at, level + 1, (*loc, "children", i)))
+    return out, parents
+
+
+_located = tuple.__new__  # a Located from a plain tuple, without the NamedTuple's Python-level __new__
 
 
 class TreeIndex:
     """Resolve an indicator by full path or by a unique name (leaf names are what reports use)."""
 
     def __init__(self, case: Case) -> None:
-        self.nodes: list[Located] = _walk(case.indicators)
+        self.nodes: list[Located]
+        #: Position in :attr:`nodes` of each node's parent, -1 for a root.
+        self.parents: list[int]
+        self.nodes, self.parents = _walk(case.indicators)
         self.by_path: dict[str, Located] = {item.path: item for item in self.nodes}
-        self._by_name: dict[str, list[Located]] = {}
-        for item in self.nodes:
-            self._by_name.setdefault(item.node.name, []).append(item)
+        self._names: dict[str, list[Located]] | None = None  # built on the first look-up by name
+
+    @property
+    def _by_name(self) -> dict[str, list[Located]]:
+        if self._names is None:
+            self._names = {}
+            for item in self.nodes:
+                self._names.setdefault(item.node.name, []).append(item)
+        return self._names
 
     def count_by_leaf(self, keys: Iterable[str | None]) -> Counter[str]:
         """How many of ``keys`` (finding indicators) name each node path; ``None`` counts nowhere."""

@@ -15,7 +15,6 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Annotated, Any, NamedTuple, Protocol
 
-from core.plugins import Registry
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from core.plugins import Registry
@@ -93,14 +92,45 @@ class RuleContext(NamedTuple):
         return self.fund_figures[key]
 
 
-@dataclass(frozen=True)
-class RuleOutcome:
-    """A leaf's score before rounding (already capped at its weight and floored at 0)."""
+Audit = str | Callable[[], str]
 
-    score: Decimal
-    audit: str
-    reason: str | None = None
-    missing_value: bool = False
+
+class RuleOutcome:
+    """A leaf's score before rounding (already capped at its weight and floored at 0), and its audit.
+
+    ``audit`` may be given as the text or as a function of no arguments that writes it: the built-in rules
+    give ``functools.partial(_audit, …the figures…)`` so that the text is formatted only when someone
+    reads :attr:`audit` (a large case scores 10,000 leaves, and most callers read a few audits or none; a
+    partial allocates less than a closure, which the garbage collector would scan). ``explain`` is the
+    audit as given, for the engine to hand on unread. Treat an outcome as read-only.
+    """
+
+    __slots__ = ("score", "explain", "reason", "missing_value")
+
+    def __init__(self, score: Decimal, audit: Audit, reason: str | None = None, missing_value: bool = False) -> None:
+        self.score = score
+        self.explain = audit
+        self.reason = reason
+        self.missing_value = missing_value
+
+    @property
+    def audit(self) -> str:
+        """The rule's arithmetic with the numbers put in (written on first read)."""
+        text = self.explain
+        if not isinstance(text, str):
+            text = self.explain = text()
+        return text
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RuleOutcome):
+            return NotImplemented
+        return (self.score, self.audit, self.reason, self.missing_value) == (other.score, other.audit, other.reason, other.missing_value)
+
+    def __hash__(self) -> int:
+        return hash((self.score, self.audit, self.reason, self.missing_value))
+
+    def __repr__(self) -> str:
+        return f"RuleOutcome(score={self.score!r}, audit={self.audit!r}, reason={self.reason!r}, missing_value={self.missing_value!r})"
 
 
 def clamp(score: Decimal, weight: Decimal) -> Decimal:

@@ -7,7 +7,9 @@ tables of ``per_finding``), at most ``max_deduction``, and the score is floored 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from typing import Any, Literal
 
 from pydantic import Field, SerializeAsAny, ValidationError, field_validator, model_validator
@@ -64,19 +66,32 @@ class CompositeParams(RuleParams):
 )
 def apply_composite(params: CompositeParams, ctx: RuleContext) -> RuleOutcome:
     d = ctx.decimals
+    weight = ctx.weight
     if params.base is None:
-        base = RuleOutcome(score=ctx.weight, audit=f"基础得满分 {fmt(ctx.weight, d)}")
+        base = RuleOutcome(weight, partial(_full_base, weight, d))
     else:
         base = REGISTRY[params.base.type].apply(params.base, ctx)  # type: ignore[attr-defined]
         if base.missing_value:
             return base
+    base_score = base.score
     deduction, _, arithmetic = finding_deduction(params, ctx)
-    limit = base.score if params.max_deduction is None else min(params.max_deduction, base.score)
+    limit = base_score if params.max_deduction is None else min(params.max_deduction, base_score)
     applied = min(deduction, limit)
-    score = clamp(base.score - applied, ctx.weight)
-    audit = f"{base.audit}；扣分 {arithmetic}；{fmt(base.score, d)} − {fmt(applied, d)} = {fmt(score, d)}"
+    score = clamp(base_score - applied, weight)
+    return RuleOutcome(score, partial(_audit, params, base, arithmetic, d, deduction, limit, applied, score, ctx.waived_count), reason=base.reason)
+
+
+def _full_base(weight: Decimal, d: int) -> str:
+    return f"基础得满分 {fmt(weight, d)}"
+
+
+def _audit(
+    params: CompositeParams, base: RuleOutcome, arithmetic: Callable[[], str], d: int,
+    deduction: Decimal, limit: Decimal, applied: Decimal, score: Decimal, waived: int,
+) -> str:
+    text = f"{base.audit}；扣分 {arithmetic()}；{fmt(base.score, d)} − {fmt(applied, d)} = {fmt(score, d)}"
     if applied < deduction:
-        audit += "（扣完为止）" if params.max_deduction is None or limit < params.max_deduction else f"（最多扣 {fmt_short(limit, d)} 分）"
-    if ctx.waived_count:
-        audit += f"；另列 {ctx.waived_count} 例未扣分（见问题清单 waived）"
-    return RuleOutcome(score=score, audit=audit, reason=base.reason)
+        text += "（扣完为止）" if params.max_deduction is None or limit < params.max_deduction else f"（最多扣 {fmt_short(limit, d)} 分）"
+    if waived:
+        text += f"；另列 {waived} 例未扣分（见问题清单 waived）"
+    return text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -26,11 +27,15 @@ class JudgmentParams(RuleParams):
 @register_rule("judgment", "评价人酌情扣分", JudgmentParams, examples=("①立项依据充分；②程序规范（只列评价要点，扣分由评价说明给出）",))
 def apply_judgment(params: JudgmentParams, ctx: RuleContext) -> RuleOutcome:
     d = ctx.decimals
-    score = clamp(ctx.weight - params.deduction, ctx.weight)
-    if params.deduction == 0:
-        audit = f"未扣分，得满分 {fmt(score, d)}"
-    else:
-        audit = f"扣 {fmt_short(params.deduction, d)} 分：{fmt_short(ctx.weight, d)} − {fmt_short(params.deduction, d)} = {fmt(score, d)}"
-        if params.deduction > ctx.weight:
-            audit += "（扣完为止）"
-    return RuleOutcome(score=score, audit=audit, reason=params.reason)
+    weight = ctx.weight
+    deduction = params.deduction
+    score = clamp(weight - deduction, weight)
+
+    return RuleOutcome(score, partial(_audit, d, weight, deduction, score), params.reason)
+
+
+def _audit(d: int, weight: Decimal, deduction: Decimal, score: Decimal) -> str:
+    if deduction == 0:
+        return f"未扣分，得满分 {fmt(score, d)}"
+    text = f"扣 {fmt_short(deduction, d)} 分：{fmt_short(weight, d)} − {fmt_short(deduction, d)} = {fmt(score, d)}"
+    return text + "（扣完为止）" if deduction > weight else text

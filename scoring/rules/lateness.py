@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
@@ -97,23 +98,34 @@ def _add_months(day: dt.date, months: int) -> dt.date:
 )
 def apply_lateness(params: LatenessParams, ctx: RuleContext) -> RuleOutcome:
     d = ctx.decimals
-    name = _UNIT_NAMES[params.unit]
+    weight = ctx.weight
     if params.late is not None:
         units = params.late
-        head = f"{params.label}逾期 {units} {name}"
     elif params.due is not None and params.actual is not None:
         units = late_units(params.due, params.actual, params.unit, params.partial)
-        head = f"应于 {params.due.isoformat()} {params.label}，实际 {params.actual.isoformat()}"
         if units == 0:
-            return RuleOutcome(score=ctx.weight, audit=f"{head}，未逾期，得满分 {fmt(ctx.weight, d)}")
-        head += f"，逾期 {units} {name}"
+            return RuleOutcome(weight, partial(_audit, params, d, weight, 0, None, None, weight))
     else:
         return RuleOutcome(score=Decimal(0), audit=MISSING_AUDIT, missing_value=True)
     deduction = params.per * units
-    limit = ctx.weight if params.max_deduction is None else min(params.max_deduction, ctx.weight)
+    limit = weight if params.max_deduction is None else min(params.max_deduction, weight)
     applied = min(deduction, limit)
-    score = clamp(ctx.weight - applied, ctx.weight)
-    audit = f"{head}；{units} × {fmt_short(params.per, d)} = {fmt(deduction, d)}；{fmt_short(ctx.weight, d)} − {fmt(applied, d)} = {fmt(score, d)}"
+    score = clamp(weight - applied, weight)
+    return RuleOutcome(score, partial(_audit, params, d, weight, units, deduction, limit, score))
+
+
+def _audit(params: LatenessParams, d: int, weight: Decimal, units: int, deduction: Decimal | None, limit: Decimal | None, score: Decimal) -> str:
+    name = _UNIT_NAMES[params.unit]
+    if params.late is not None:
+        head = f"{params.label}逾期 {units} {name}"
+    else:
+        head = f"应于 {params.due.isoformat()} {params.label}，实际 {params.actual.isoformat()}"  # type: ignore[union-attr]
+        if deduction is None:
+            return f"{head}，未逾期，得满分 {fmt(weight, d)}"
+        head += f"，逾期 {units} {name}"
+    assert deduction is not None and limit is not None
+    applied = min(deduction, limit)
+    text = f"{head}；{units} × {fmt_short(params.per, d)} = {fmt(deduction, d)}；{fmt_short(weight, d)} − {fmt(applied, d)} = {fmt(score, d)}"
     if applied < deduction:
-        audit += "（扣完为止）" if limit == ctx.weight else f"（最多扣 {fmt_short(limit, d)} 分）"
-    return RuleOutcome(score=score, audit=audit)
+        text += "（扣完为止）" if limit == weight else f"（最多扣 {fmt_short(limit, d)} 分）"
+    return text

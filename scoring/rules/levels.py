@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -34,9 +35,14 @@ class LevelsParams(RuleParams):
 @register_rule("levels", "定性分级", LevelsParams, examples=("定性指标按照好、较好、一般、较差、差等级评分，分别得对应权重值的100%、80%、60%、40%和20%",))
 def apply_levels(params: LevelsParams, ctx: RuleContext) -> RuleOutcome:
     d = ctx.decimals
-    if params.level is None:
+    level = params.level
+    if level is None:
         return RuleOutcome(score=Decimal(0), audit=MISSING_AUDIT, missing_value=True)
-    percent = params.scale[params.level]
-    score = clamp(ctx.weight * percent / HUNDRED, ctx.weight)
-    audit = f"{params.level} = {fmt_short(percent, d)}%；{fmt_short(ctx.weight, d)} × {fmt_short(percent, d)}% = {fmt(score, d)}"
-    return RuleOutcome(score=score, audit=audit)
+    weight = ctx.weight
+    percent = params.scale[level]
+    score = clamp(weight * percent / HUNDRED, weight)
+    return RuleOutcome(score, partial(_audit, level, percent, weight, score, d))
+
+
+def _audit(level: str, percent: Decimal, weight: Decimal, score: Decimal, d: int) -> str:
+    return f"{level} = {fmt_short(percent, d)}%；{fmt_short(weight, d)} × {fmt_short(percent, d)}% = {fmt(score, d)}"

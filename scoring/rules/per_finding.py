@@ -8,7 +8,9 @@ default for the rest). Findings marked ``waived`` are listed but not counted.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from typing import Literal, Protocol
 
 from pydantic import Field, model_validator
@@ -53,35 +55,44 @@ class _Points(Protocol):
     def per_severity(self) -> dict[str, Decimal]: ...
 
 
-def finding_deduction(params: _Points, ctx: RuleContext, count: int | None = None) -> tuple[Decimal, int, str]:
-    """(deduction before the cap, cases counted, the arithmetic as text) for per-finding points ``params``."""
+def finding_deduction(params: _Points, ctx: RuleContext, count: int | None = None) -> tuple[Decimal, int, Callable[[], str]]:
+    """(deduction before the cap, cases counted, a function writing the arithmetic) for per-finding points ``params``."""
     d = ctx.decimals
     if count is not None or not (params.per_nature or params.per_severity):
-        count = ctx.findings_count if count is None else count
+        cases = ctx.findings_count if count is None else count
         per = params.per if params.per is not None else ZERO
-        deduction = per * count
-        return deduction, count, f"{count} 例 × {fmt_short(per, d)} = {fmt(deduction, d)}"
+        deduction = per * cases
+        return deduction, cases, partial(_plain_arithmetic, cases, per, deduction, d)
     groups: Counter[tuple[str, Decimal | None]] = Counter()
-    for nature, severity in ctx.finding_kinds:
+    kinds = ctx.finding_kinds
+    for nature, severity in kinds:
         if severity is not None and severity in params.per_severity:
             groups[(severity, params.per_severity[severity])] += 1
         elif nature in params.per_nature:
             groups[(nature, params.per_nature[nature])] += 1
         else:
             groups[("其他", params.per)] += 1
-    parts = []
-    deduction = ZERO
+    total = ZERO
     unpriced = 0
-    for (label, points), times in groups.items():
+    for (_, points), times in groups.items():
         if points is None:
             unpriced += times
-            continue
-        deduction += points * times
-        parts.append(f"{label} {times} 例 × {fmt_short(points, d)}")
-    text = f"{' + '.join(parts) or '0 例'} = {fmt(deduction, d)}"
+        else:
+            total += points * times
+
+    return total, len(kinds), partial(_weighted_arithmetic, groups, total, unpriced, d)
+
+
+def _plain_arithmetic(cases: int, per: Decimal, deduction: Decimal, d: int) -> str:
+    return f"{cases} 例 × {fmt_short(per, d)} = {fmt(deduction, d)}"
+
+
+def _weighted_arithmetic(groups: Counter[tuple[str, Decimal | None]], total: Decimal, unpriced: int, d: int) -> str:
+    parts = [f"{label} {times} 例 × {fmt_short(points, d)}" for (label, points), times in groups.items() if points is not None]
+    text = f"{' + '.join(parts) or '0 例'} = {fmt(total, d)}"
     if unpriced:
         text += f"（另有 {unpriced} 例的定性未列入扣分表，未扣分）"
-    return deduction, len(ctx.finding_kinds), text
+    return text
 
 
 @register_rule(
@@ -92,13 +103,20 @@ def finding_deduction(params: _Points, ctx: RuleContext, count: int | None = Non
 )
 def apply_per_finding(params: PerFindingParams, ctx: RuleContext) -> RuleOutcome:
     d = ctx.decimals
+    weight = ctx.weight
     deduction, _, arithmetic = finding_deduction(params, ctx, params.count)
-    limit = ctx.weight if params.max_deduction is None else min(params.max_deduction, ctx.weight)
+    limit = weight if params.max_deduction is None else min(params.max_deduction, weight)
     applied = min(deduction, limit)
-    score = clamp(ctx.weight - applied, ctx.weight)
-    audit = f"{arithmetic}；{fmt_short(ctx.weight, d)} − {fmt(applied, d)} = {fmt(score, d)}"
+    score = clamp(weight - applied, weight)
+    return RuleOutcome(score, partial(_audit, arithmetic, d, weight, deduction, limit, applied, score, ctx.waived_count))
+
+
+def _audit(
+    arithmetic: Callable[[], str], d: int, weight: Decimal, deduction: Decimal, limit: Decimal, applied: Decimal, score: Decimal, waived: int
+) -> str:
+    text = f"{arithmetic()}；{fmt_short(weight, d)} − {fmt(applied, d)} = {fmt(score, d)}"
     if applied < deduction:
-        audit += "（扣完为止）" if limit == ctx.weight else f"（最多扣 {fmt_short(limit, d)} 分）"
-    if ctx.waived_count:
-        audit += f"；另列 {ctx.waived_count} 例未扣分（见问题清单 waived）"
-    return RuleOutcome(score=score, audit=audit)
+        text += "（扣完为止）" if limit == weight else f"（最多扣 {fmt_short(limit, d)} 分）"
+    if waived:
+        text += f"；另列 {waived} 例未扣分（见问题清单 waived）"
+    return text

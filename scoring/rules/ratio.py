@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -34,10 +35,10 @@ class RatioParams(RuleParams):
 @register_rule("ratio", "按比率得分", RatioParams, examples=("得分=预算执行率×分值", "得分等于指标分值*预算执行率", "满意度100%得满分，否则按比例得分"))
 def apply_ratio(params: RatioParams, ctx: RuleContext) -> RuleOutcome:
     d = ctx.decimals
-    weight = fmt_short(ctx.weight, d)
-    prefix = ""
-    if params.rate is not None:
-        percent = ctx.resolve(params.rate)
+    rate = params.rate
+    numerator = denominator = None
+    if rate is not None:
+        percent = rate if isinstance(rate, Decimal) else ctx.resolve(rate)
     elif params.numerator is not None and params.denominator is not None:
         numerator = ctx.resolve(params.numerator)
         denominator = ctx.resolve(params.denominator)
@@ -51,18 +52,28 @@ def apply_ratio(params: RatioParams, ctx: RuleContext) -> RuleOutcome:
             )
         else:
             percent = numerator / denominator * HUNDRED
-            # An amount (funds.*) as the fund table shows it (820.00), a count bare (3).
-            top = fmt(numerator, d) if isinstance(params.numerator, str) else fmt_figure(numerator, d)
-            bottom = fmt(denominator, d) if isinstance(params.denominator, str) else fmt_figure(denominator, d)
-            prefix = f"{params.label} = {top} / {bottom} = {fmt_short(quantize(percent, d), d)}%；"
     else:
         percent = None
     if percent is None:
         return RuleOutcome(score=Decimal(0), audit=MISSING_AUDIT, missing_value=True)
+    weight = ctx.weight
     fraction = pct_to_fraction(percent, d)
-    capped = min(fraction, params.cap / HUNDRED)
-    raw = ctx.weight * capped
-    score = clamp(raw, ctx.weight)
+    cap = params.cap / HUNDRED
+    capped = fraction if fraction <= cap else cap
+    score = clamp(weight * capped, weight)
+
+    return RuleOutcome(score, partial(_audit, params, d, weight, numerator, denominator, percent, fraction, capped, score))
+
+
+def _audit(
+    params: RatioParams, d: int, weight: Decimal, numerator: Decimal | None, denominator: Decimal | None,
+    percent: Decimal, fraction: Decimal, capped: Decimal, score: Decimal,
+) -> str:
+    prefix = ""
+    if numerator is not None and denominator is not None:
+        # An amount (funds.*) as the fund table shows it (820.00), a count bare (3).
+        top = fmt(numerator, d) if isinstance(params.numerator, str) else fmt_figure(numerator, d)
+        bottom = fmt(denominator, d) if isinstance(params.denominator, str) else fmt_figure(denominator, d)
+        prefix = f"{params.label} = {top} / {bottom} = {fmt_short(quantize(percent, d), d)}%；"
     cap_note = f"（比率超过上限 {fmt_short(params.cap, d)}%，按上限计）" if capped < fraction else ""
-    audit = f"{prefix}{weight} × {fmt_pct(capped, d)} = {fmt(score, d)}{cap_note}"
-    return RuleOutcome(score=score, audit=audit)
+    return f"{prefix}{fmt_short(weight, d)} × {fmt_pct(capped, d)} = {fmt(score, d)}{cap_note}"

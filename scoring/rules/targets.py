@@ -9,7 +9,9 @@ count proportionally (93.5 % is 6.5 points below).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -50,30 +52,48 @@ class ResultTargetParams(_TargetParams):
     type: Literal["result_target"]
 
 
-def _completion(params: _TargetParams, ctx: RuleContext) -> tuple[Decimal | None, str]:
+def _completion(params: _TargetParams, ctx: RuleContext) -> tuple[Decimal | None, Callable[[], str]]:
+    """(completion percent as printed, a function writing how it was computed), or (None, the reason)."""
     d = ctx.decimals
-    target = ctx.resolve(params.target)
-    actual = ctx.resolve(params.actual)
+    target = params.target if isinstance(params.target, Decimal) else ctx.resolve(params.target)
+    actual = params.actual if isinstance(params.actual, Decimal) or params.actual is None else ctx.resolve(params.actual)
     if actual is None or target is None:
-        return None, ""
+        return None, lambda: ""
     if target <= 0:
-        return None, "目标值不大于 0，无法计算完成比例"
+        return None, lambda: "目标值不大于 0，无法计算完成比例"
     percent = quantize(actual / target * HUNDRED, d)
-    return percent, f"实际/目标 = {fmt_figure(actual, d)} / {fmt_figure(target, d)} = {fmt_short(percent, d)}%"
+    return percent, partial(_completion_text, actual, target, percent, d)
 
 
-def _penalised(ctx: RuleContext, points: Decimal, penalty: Decimal, direction: str, bound: Decimal, head: str) -> RuleOutcome:
+def _completion_text(actual: Decimal, target: Decimal, percent: Decimal, d: int) -> str:
+    return f"实际/目标 = {fmt_figure(actual, d)} / {fmt_figure(target, d)} = {fmt_short(percent, d)}%"
+
+
+def _missing(head: Callable[[], str]) -> RuleOutcome:
+    return RuleOutcome(score=Decimal(0), audit=head() or MISSING_AUDIT, missing_value=True)
+
+
+def _penalised(ctx: RuleContext, points: Decimal, penalty: Decimal, direction: str, bound: Decimal, head: Callable[[], str]) -> RuleOutcome:
     d = ctx.decimals
-    weight = fmt_short(ctx.weight, d)
-    raw = ctx.weight - points * penalty / HUNDRED * ctx.weight
-    score = clamp(raw, ctx.weight)
-    audit = (
-        f"{head}，{direction} {fmt_short(bound, d)}% 共 {fmt_short(points, d)} 个百分点；"
-        f"{weight} − {fmt_short(points, d)} × {fmt_short(penalty, d)}% × {weight} = {fmt(score, d)}"
+    weight = ctx.weight
+    raw = weight - points * penalty / HUNDRED * weight
+    score = clamp(raw, weight)
+    return RuleOutcome(score, partial(_penalty_text, head, direction, bound, points, penalty, weight, raw, score, d))
+
+
+def _penalty_text(
+    head: Callable[[], str], direction: str, bound: Decimal, points: Decimal, penalty: Decimal, weight: Decimal, raw: Decimal, score: Decimal, d: int
+) -> str:
+    shown = fmt_short(weight, d)
+    text = (
+        f"{head()}，{direction} {fmt_short(bound, d)}% 共 {fmt_short(points, d)} 个百分点；"
+        f"{shown} − {fmt_short(points, d)} × {fmt_short(penalty, d)}% × {shown} = {fmt(score, d)}"
     )
-    if raw < ZERO:
-        audit += "（扣完为止）"
-    return RuleOutcome(score=score, audit=audit)
+    return text + "（扣完为止）" if raw < ZERO else text
+
+
+def _full_text(head: Callable[[], str], middle: str, weight: Decimal, d: int) -> str:
+    return f"{head()}，{middle}，得满分 {fmt(weight, d)}"
 
 
 @register_rule(
@@ -85,20 +105,20 @@ def _penalised(ctx: RuleContext, points: Decimal, penalty: Decimal, direction: s
 def apply_output_band(params: OutputBandParams, ctx: RuleContext) -> RuleOutcome:
     percent, head = _completion(params, ctx)
     if percent is None:
-        return RuleOutcome(score=Decimal(0), audit=head or MISSING_AUDIT, missing_value=True)
+        return _missing(head)
     if percent < params.band_low:
         return _penalised(ctx, params.band_low - percent, params.below_penalty, "低于", params.band_low, head)
     if percent > params.band_high:
         return _penalised(ctx, percent - params.band_high, params.above_penalty, "超过", params.band_high, head)
-    band = f"{fmt_short(params.band_low, ctx.decimals)}%–{fmt_short(params.band_high, ctx.decimals)}%"
-    return RuleOutcome(score=ctx.weight, audit=f"{head}，在 {band} 之间，得满分 {fmt(ctx.weight, ctx.decimals)}")
+    d = ctx.decimals
+    return RuleOutcome(ctx.weight, partial(_full_text, head, f"在 {fmt_short(params.band_low, d)}%–{fmt_short(params.band_high, d)}% 之间", ctx.weight, d))
 
 
 @register_rule("result_target", "结果目标（≥100% 满分）", ResultTargetParams, examples=("以100%及以上为满分，每降低1%扣权重值5%",))
 def apply_result_target(params: ResultTargetParams, ctx: RuleContext) -> RuleOutcome:
     percent, head = _completion(params, ctx)
     if percent is None:
-        return RuleOutcome(score=Decimal(0), audit=head or MISSING_AUDIT, missing_value=True)
+        return _missing(head)
     if percent < HUNDRED:
         return _penalised(ctx, HUNDRED - percent, params.below_penalty, "低于", HUNDRED, head)
-    return RuleOutcome(score=ctx.weight, audit=f"{head}，达到 100%，得满分 {fmt(ctx.weight, ctx.decimals)}")
+    return RuleOutcome(ctx.weight, partial(_full_text, head, "达到 100%", ctx.weight, ctx.decimals))

@@ -10,6 +10,7 @@ points (``score``). Tiers may not overlap; a value in no tier scores 0.
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -101,11 +102,11 @@ class TieredParams(RuleParams):
 )
 def apply_tiered(params: TieredParams, ctx: RuleContext) -> RuleOutcome:
     d = ctx.decimals
-    head = ""
+    weight = ctx.weight
     value: Decimal | None
+    numerator = denominator = None
     if params.of == "findings":
         value = Decimal(ctx.findings_count)
-        head = f"{params.label} {ctx.findings_count} 例"
         unit = "例" if params.unit == "%" else params.unit
     elif params.numerator is not None and params.denominator is not None:
         numerator, denominator = ctx.resolve(params.numerator), ctx.resolve(params.denominator)
@@ -113,20 +114,32 @@ def apply_tiered(params: TieredParams, ctx: RuleContext) -> RuleOutcome:
         if numerator is None or denominator is None or denominator == 0:
             return RuleOutcome(score=Decimal(0), audit=MISSING_AUDIT if denominator != 0 else f"{params.label}的分母为 0，无法计算，得 0 分", missing_value=True)
         value = quantize(numerator / denominator * HUNDRED, d)
-        head = f"{params.label} = {fmt_figure(numerator, d)} / {fmt_figure(denominator, d)} = {fmt_short(value, d)}%"
     else:
-        value = ctx.resolve(params.value)
+        value = params.value if isinstance(params.value, Decimal) else ctx.resolve(params.value)
         unit = params.unit
         if value is None:
             return RuleOutcome(score=Decimal(0), audit=MISSING_AUDIT, missing_value=True)
-        head = f"{params.label} {fmt_short(value, d)}{unit}"
     for tier in params.tiers:
         if tier.contains(value):
-            raw = weight_share(ctx.weight, tier.percent) if tier.percent is not None else (tier.score if tier.score is not None else Decimal(0))
-            score = clamp(raw, ctx.weight)
-            gives = f"得分值的 {fmt_short(tier.percent, d)}%：{fmt_short(ctx.weight, d)} × {fmt_short(tier.percent, d)}%" if tier.percent is not None else f"得 {fmt_short(tier.score if tier.score is not None else Decimal(0), d)} 分"
-            audit = f"{head}，落在 {tier.describe(d, unit)} 档，{gives} = {fmt(score, d)}"
-            if raw > ctx.weight:
-                audit += "（不超过分值）"
-            return RuleOutcome(score=score, audit=audit)
-    return RuleOutcome(score=Decimal(0), audit=f"{head}，不在任何一档内，得 {fmt(Decimal(0), d)}")
+            raw = weight_share(weight, tier.percent) if tier.percent is not None else (tier.score if tier.score is not None else Decimal(0))
+            score = clamp(raw, weight)
+            return RuleOutcome(score, partial(_audit, params, ctx, numerator, denominator, value, unit, tier, raw, score))
+    return RuleOutcome(Decimal(0), partial(_audit, params, ctx, numerator, denominator, value, unit, None, Decimal(0), Decimal(0)))
+
+
+def _audit(
+    params: TieredParams, ctx: RuleContext, numerator: Decimal | None, denominator: Decimal | None,
+    value: Decimal, unit: str, tier: Tier | None, raw: Decimal, score: Decimal,
+) -> str:
+    d, weight = ctx.decimals, ctx.weight
+    if params.of == "findings":
+        head = f"{params.label} {ctx.findings_count} 例"
+    elif numerator is not None and denominator is not None:
+        head = f"{params.label} = {fmt_figure(numerator, d)} / {fmt_figure(denominator, d)} = {fmt_short(value, d)}%"
+    else:
+        head = f"{params.label} {fmt_short(value, d)}{unit}"
+    if tier is None:
+        return f"{head}，不在任何一档内，得 {fmt(Decimal(0), d)}"
+    gives = f"得分值的 {fmt_short(tier.percent, d)}%：{fmt_short(weight, d)} × {fmt_short(tier.percent, d)}%" if tier.percent is not None else f"得 {fmt_short(tier.score if tier.score is not None else Decimal(0), d)} 分"
+    text = f"{head}，落在 {tier.describe(d, unit)} 档，{gives} = {fmt(score, d)}"
+    return text + "（不超过分值）" if raw > weight else text

@@ -9,6 +9,7 @@ proportionally like the target rules; floored at 0.
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
 from typing import Literal
 
 from pydantic import Field
@@ -38,20 +39,23 @@ class UpperBoundParams(RuleParams):
 )
 def apply_upper_bound(params: UpperBoundParams, ctx: RuleContext) -> RuleOutcome:
     d = ctx.decimals
-    limit, actual = ctx.resolve(params.limit), ctx.resolve(params.actual)
+    weight = ctx.weight
+    limit = params.limit if isinstance(params.limit, Decimal) else ctx.resolve(params.limit)
+    actual = params.actual if isinstance(params.actual, Decimal) else ctx.resolve(params.actual)
     if actual is None or limit is None:
         return RuleOutcome(score=Decimal(0), audit=MISSING_AUDIT, missing_value=True)
-    head = f"{params.label} {fmt_short(actual, d)}{params.unit}，上限 {fmt_short(limit, d)}{params.unit}"
     if actual < limit or (actual == limit and params.inclusive):
-        return RuleOutcome(score=ctx.weight, audit=f"{head}{'（含）' if params.inclusive else ''}，未超过，得满分 {fmt(ctx.weight, d)}")
-    over = actual - limit
-    steps = over / params.step
-    unit_cost = params.per if params.per_unit == "points" else weight_share(ctx.weight, params.per)
-    deduction = steps * unit_cost
-    score = clamp(ctx.weight - deduction, ctx.weight)
+        return RuleOutcome(weight, partial(_audit, params, d, weight, limit, actual, None, weight))
+    deduction = (actual - limit) / params.step * (params.per if params.per_unit == "points" else weight_share(weight, params.per))
+    score = clamp(weight - deduction, weight)
+    return RuleOutcome(score, partial(_audit, params, d, weight, limit, actual, deduction, score))
+
+
+def _audit(params: UpperBoundParams, d: int, weight: Decimal, limit: Decimal, actual: Decimal, deduction: Decimal | None, score: Decimal) -> str:
+    head = f"{params.label} {fmt_short(actual, d)}{params.unit}，上限 {fmt_short(limit, d)}{params.unit}"
+    if deduction is None:
+        return f"{head}{'（含）' if params.inclusive else ''}，未超过，得满分 {fmt(weight, d)}"
     cost = f"{fmt_short(params.per, d)} 分" if params.per_unit == "points" else f"分值的 {fmt_short(params.per, d)}%"
     step = "" if params.step == 1 else f" {fmt_short(params.step, d)} 个"
-    audit = f"{head}，超过 {fmt_short(over, d)} 个百分点，每超{step or ' 1 个'}百分点扣{cost}；{fmt_short(ctx.weight, d)} − {fmt(deduction, d)} = {fmt(score, d)}"
-    if deduction > ctx.weight:
-        audit += "（扣完为止）"
-    return RuleOutcome(score=score, audit=audit)
+    text = f"{head}，超过 {fmt_short(actual - limit, d)} 个百分点，每超{step or ' 1 个'}百分点扣{cost}；{fmt_short(weight, d)} − {fmt(deduction, d)} = {fmt(score, d)}"
+    return text + "（扣完为止）" if deduction > weight else text
