@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 from decimal import Decimal
-from operator import attrgetter
+from typing import NamedTuple
 
 from scoring.funds import FUND_LABELS, FUND_UNITS
 from scoring.grades import grade_for
-from scoring.models import PATH_SEPARATOR, Case
+from scoring.models import Case
 from scoring.numbers import fmt, fmt_short, quantize
 from scoring.results import Check, ScoreResult
 from scoring.tree import TreeIndex
@@ -24,24 +24,31 @@ def stated_precision(value: Decimal) -> int:
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
+class Marks(NamedTuple):
+    """What the engine noted while it scored, so that the checks need not walk 10,000 nodes again."""
+
+    missing: list[str]  # leaves whose rule lacked a value, in pre-order
+    over: list[int]  # positions (pre-order) of nodes scored above their weight
+    attached: list[int]  # positions of leaves with findings listed under them
+    unattached: int  # findings that name no indicator
+
+
 def structural_checks(
-    case: Case,
-    index: TreeIndex,
-    weights: dict[str, Decimal],
-    result: ScoreResult,
-    findings: Counter[str],
-    missing: list[str],
+    case: Case, index: TreeIndex, weights: dict[str, Decimal], result: ScoreResult, findings: Counter[str], marks: Marks
 ) -> list[Check]:
     """Weights that do not add up, scores above weight, loose findings, missing values."""
     d = case.rounding.decimals
     checks: list[Check] = []
-    for item in index.nodes:
+    nodes = index.nodes
+    rows = result.nodes  # aligned with index.nodes
+    for position, kids in sorted(index.children.items()):  # the parents, in pre-order
+        item = nodes[position]
         node = item.node
         # The node's own weight: written in the case, or its share of a parent's split: even.
         # (A node with neither takes its children's sum, which then adds up by definition.)
-        if node.children and node.split is None:
+        if node.split is None:
             declared = weights[item.path]
-            children_sum = sum((weights[f"{item.path}{PATH_SEPARATOR}{c.name}"] for c in node.children), Decimal(0))
+            children_sum = sum([rows[k].weight for k in kids], Decimal(0))
             if children_sum != declared:
                 checks.append(
                     Check(
@@ -65,33 +72,31 @@ def structural_checks(
                 computed=root_sum,
             )
         )
-    for node in result.nodes:
-        if node.score > node.weight:
-            checks.append(
-                Check(
-                    kind="score_above_weight",
-                    severity="error",
-                    location=node.path,
-                    message=f"“{node.path}”得分 {fmt(node.score, d)} 超过分值 {fmt_short(node.weight, d)}",
-                    stated=node.weight,
-                    computed=node.score,
-                )
+    for over in [rows[k] for k in marks.over]:
+        checks.append(
+            Check(
+                kind="score_above_weight",
+                severity="error",
+                location=over.path,
+                message=f"“{over.path}”得分 {fmt(over.score, d)} 超过分值 {fmt_short(over.weight, d)}",
+                stated=over.weight,
+                computed=over.score,
             )
-    keys = list(map(attrgetter("indicator"), case.findings))
-    for i in (i for i, key in enumerate(keys) if key is None) if None in keys else ():
+        )
+    for i in (i for i, finding in enumerate(case.findings) if finding.indicator is None) if marks.unattached else ():
         finding = case.findings[i]
-        if finding.indicator is None:
-            label = finding.id or str(i + 1)
-            checks.append(
-                Check(
-                    kind="unattached_finding",
-                    severity="warning",
-                    location=f"findings[{i}]",
-                    message=f"问题清单第 {label} 条（{finding.nature}：{finding.issue or finding.project or ''}）未挂到任何指标，不计入扣分",
-                )
+        label = finding.id or str(i + 1)
+        checks.append(
+            Check(
+                kind="unattached_finding",
+                severity="warning",
+                location=f"findings[{i}]",
+                message=f"问题清单第 {label} 条（{finding.nature}：{finding.issue or finding.project or ''}）未挂到任何指标，不计入扣分",
             )
-    for result_node in result.nodes:  # pre-order, like the tree; only leaves with findings need a look
-        attached = findings.get(result_node.path, 0)
+        )
+    # Pre-order, like the tree; only leaves with findings need a look.
+    for result_node in [rows[k] for k in marks.attached]:
+        attached = findings[result_node.path]
         if not attached:
             continue
         item = index.by_path[result_node.path]
@@ -110,7 +115,7 @@ def structural_checks(
                     computed=Decimal(attached),
                 )
             )
-        counts_findings = rule.type in FINDING_RULES or (rule.type == "tiered" and rule.of == "findings")  # type: ignore[union-attr]
+        counts_findings = rule.type in FINDING_RULES or (rule.type == "tiered" and rule.of == "findings")
         if not counts_findings and result_node.score == weights[item.path]:
             checks.append(
                 Check(
@@ -120,7 +125,7 @@ def structural_checks(
                     message=f"问题清单中有 {attached} 条挂在“{item.path}”上，但该指标得满分",
                 )
             )
-    for path in missing:
+    for path in marks.missing:
         checks.append(
             Check(
                 kind="missing_value",
@@ -150,7 +155,7 @@ def stated_checks(case: Case, index: TreeIndex, result: ScoreResult) -> list[Che
         place = stated.places.get(key or location.removeprefix("stated.")) or stated.places.get(location) or stated.source
         where = f"（{place}）" if place else ""
         checks.append(
-            Check(kind=kind, severity=severity, location=location, message=message + where, stated=stated_value, computed=computed_value)  # type: ignore[arg-type]
+            Check(kind=kind, severity=severity, location=location, message=message + where, stated=stated_value, computed=computed_value)
         )
 
     # A placeholder tree's total says nothing about the report until its weights and rules are the evaluation plan's.

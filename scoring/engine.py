@@ -5,15 +5,15 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import partial
 from typing import Any
 
-from scoring.checks import stated_checks, structural_checks
+from scoring.checks import Marks, stated_checks, structural_checks
 from scoring.funds import compute_funds
 from scoring.grades import grade_for
 from scoring.models import Case, Finding
-from scoring.numbers import HUNDRED, ZERO, fmt, quantize
+from scoring.numbers import HUNDRED, ZERO, fmt, quantize, quantum
 from scoring.results import NodeResult, ScoreResult
 from scoring.rules import REGISTRY, RuleContext
 from scoring.rules.base import Audit, RuleFunction
@@ -54,10 +54,10 @@ def _score(case: Case) -> ScoreResult:
     decimals = case.rounding.decimals
     index = TreeIndex(case)
     located = index.nodes
-    parents = index.parents
-    weights = resolve_weights(case, located)
+    children_of = index.children
+    weights = resolve_weights(case, located, children_of)
     funds = compute_funds(case.funds, decimals)
-    findings, waived_by_leaf = index.finding_counts(case.findings)
+    findings, waived_by_leaf, unattached = index.finding_counts(case.findings)
     by_leaf: dict[str, list[Finding]] | None = None  # grouped only if some rule weighs findings by kind
 
     fund_values = funds.values
@@ -66,9 +66,11 @@ def _score(case: Case) -> ScoreResult:
     rounded: list[Decimal] = [ZERO] * size
     source = rounded if case.rounding.totals == "sum_of_rounded" else exact
     rows: list[Any] = [None] * size  # NodeResults, filled from the last
-    children_of: dict[int, list[int]] = {}  # positions of each parent's children, last first (they are visited so)
     appliers: dict[str, RuleFunction] = {}
     missing: list[str] = []
+    over: list[int] = []
+    attached_at: list[int] = []
+    places = quantum(decimals)  # quantize() inlined below: the loop rounds 20,000 times
     # Reversed pre-order visits every child before its parent. The loop body runs 10,000 times on a large
     # case: positions instead of paths, counts by .get (a Counter's __missing__ is a Python call), and the
     # audits left as functions that write them when read (see RuleOutcome).
@@ -76,51 +78,58 @@ def _score(case: Case) -> ScoreResult:
         path, node, level, parent, _ = located[i]
         weight = weights[path]
         if node.children:
-            kids = children_of.pop(i)
-            kids.reverse()
+            kids = children_of[i]
             value = sum([source[k] for k in kids], ZERO)
-            exact[i] = value
-            score = rounded[i] = quantize(value, decimals)
-            audit: Audit = partial(_sum_audit, [rows[k] for k in kids], score, decimals)
             rule_type, reason, counted = None, None, 0
         else:
             rule = node.rule
             assert rule is not None  # guaranteed by the model
             rule_type = rule.type
-            waived = waived_by_leaf.get(path, 0) if waived_by_leaf else 0
-            counted = findings.get(path, 0) - waived
+            listed = findings.get(path, 0)
+            counted = listed
+            waived = 0
             attached: Sequence[Finding] = ()
-            if rule_type in WEIGHING_RULES and rule.weighted:
-                if by_leaf is None:
-                    by_leaf = index.findings_by_leaf(case.findings)
-                attached = by_leaf.get(path, ())
+            if listed:
+                attached_at.append(i)
+                if waived_by_leaf:
+                    waived = waived_by_leaf.get(path, 0)
+                    counted -= waived
+                if rule_type in WEIGHING_RULES and rule.weighted:
+                    if by_leaf is None:
+                        by_leaf = index.findings_by_leaf(case.findings)
+                    attached = by_leaf.get(path, ())
             apply = appliers.get(rule_type)
             if apply is None:
                 apply = appliers[rule_type] = REGISTRY[rule_type].apply
             outcome = apply(rule, _context(RuleContext, (weight, counted, fund_values, decimals, attached, waived)))
-            exact[i] = outcome.score
-            score = rounded[i] = quantize(outcome.score, decimals)
+            value = outcome.score
             if outcome.missing_value:
                 missing.append(path)
-            audit, reason = outcome.explain, outcome.reason
+            audit: Audit = outcome.explain
+            reason = outcome.reason
+        exact[i] = value
+        try:
+            score = value.quantize(places, ROUND_HALF_UP)
+            rate = (score / weight * HUNDRED).quantize(places, ROUND_HALF_UP) if weight else None
+        except InvalidOperation:  # more digits than the context holds: quantize() widens it
+            score = quantize(value, decimals)
+            rate = quantize(score / weight * HUNDRED, decimals) if weight else None
+        rounded[i] = score
+        if rule_type is None:
+            audit = partial(_sum_audit, [rows[k] for k in kids], score, decimals)
+        if score > weight:
+            over.append(i)
         rows[i] = NodeResult.built(
             {
                 "path": path, "name": node.name, "level": level, "parent": parent, "is_leaf": not node.children,
-                "weight": weight, "score": score, "rate": quantize(score / weight * HUNDRED, decimals) if weight else None,
-                "rule": rule_type, "reason": reason, "findings": counted,
+                "weight": weight, "score": score, "rate": rate, "rule": rule_type, "reason": reason, "findings": counted,
             },
             audit,
         )
-        up = parents[i]
-        if up >= 0:
-            siblings = children_of.get(up)
-            if siblings is None:
-                children_of[up] = [i]
-            else:
-                siblings.append(i)
-    missing.reverse()
+    for marked in (missing, over, attached_at):
+        marked.reverse()  # pre-order, as the checks list them
 
-    total = quantize(sum([source[i] for i, up in enumerate(parents) if up < 0], ZERO), decimals)  # the roots, in order
+    total = quantize(sum([source[i] for i, up in enumerate(index.parents) if up < 0], ZERO), decimals)  # the roots, in order
     grade = grade_for(total, case.full_score, case.grading)
     # Built without validating again what the engine computed (the nodes were built so too: NodeResult.built).
     result = ScoreResult.model_construct(
@@ -134,7 +143,7 @@ def _score(case: Case) -> ScoreResult:
         checks=[],
     )
     checks = [
-        *structural_checks(case, index, weights, result, findings, missing),
+        *structural_checks(case, index, weights, result, findings, Marks(missing, over, attached_at, unattached)),
         *funds.checks,
         *stated_checks(case, index, result),
     ]

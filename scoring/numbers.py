@@ -33,10 +33,15 @@ def to_decimal(value: Number) -> Decimal:
 _QUANTA = {places: Decimal(1).scaleb(-places) for places in range(0, 13)}
 
 
+def quantum(decimals: int) -> Decimal:
+    """The unit of the last place kept: ``quantum(2) == Decimal('0.01')``."""
+    return _QUANTA[decimals]
+
+
 def quantize(value: Decimal, decimals: int = 2) -> Decimal:
     """Round half up to ``decimals`` places, as Chinese reports do (四舍五入)."""
     try:
-        return value.quantize(_QUANTA[decimals], rounding=ROUND_HALF_UP)
+        return value.quantize(_QUANTA[decimals], ROUND_HALF_UP)  # positional: keywords cost a parse per call
     except InvalidOperation:
         # More digits than the context's 28 (a ratio over a tiny denominator):
         # widen the precision for this one rounding instead of failing.

@@ -55,6 +55,12 @@ def _walk(roots: list[Indicator]) -> tuple[list[Located], list[int]]:
 _located = tuple.__new__  # a Located from a plain tuple, without the NamedTuple's Python-level __new__
 
 
+class FindingCounts(NamedTuple):
+    counted: Counter[str]  # leaf path → findings listed under it (waived ones included)
+    waived: Counter[str]  # leaf path → waived findings among them
+    unattached: int  # findings that name no indicator
+
+
 class TreeIndex:
     """Resolve an indicator by full path or by a unique name (leaf names are what reports use)."""
 
@@ -65,6 +71,23 @@ class TreeIndex:
         self.nodes, self.parents = _walk(case.indicators)
         self.by_path: dict[str, Located] = {item.path: item for item in self.nodes}
         self._names: dict[str, list[Located]] | None = None  # built on the first look-up by name
+        self._children: dict[int, list[int]] | None = None
+
+    @property
+    def children(self) -> dict[int, list[int]]:
+        """Position of each parent → positions of its children, in document order (built on first use)."""
+        if self._children is None:
+            children: dict[int, list[int]] = {}
+            get = children.get
+            for position, up in enumerate(self.parents):
+                if up >= 0:
+                    siblings = get(up)
+                    if siblings is None:
+                        children[up] = [position]
+                    else:
+                        siblings.append(position)
+            self._children = children
+        return self._children
 
     @property
     def _by_name(self) -> dict[str, list[Located]]:
@@ -82,18 +105,20 @@ class TreeIndex:
                 counts[self.resolve(key).path] += times
         return counts
 
-    def finding_counts(self, findings: list[Finding]) -> tuple[Counter[str], Counter[str]]:
-        """(findings counted under each leaf path, waived ones among them), ``also_indicators`` included.
+    def finding_counts(self, findings: list[Finding]) -> "FindingCounts":
+        """Findings counted under each leaf path (``also_indicators`` included), the waived ones among them,
+        and how many findings name no indicator.
 
         Counting goes through C-level ``Counter``/``map``/``filter``: a case may list 50,000 findings.
         """
         keys: Counter[str | None] = Counter(map(_INDICATOR, findings))
+        unattached = keys.pop(None, 0)
         for finding in filter(_ALSO, findings):
             keys.update(finding.also_indicators)
         waived: Counter[str | None] = Counter()
         for finding in filter(_WAIVED, findings):
             waived.update(finding.indicators)
-        return self._by_path(keys), self._by_path(waived)
+        return FindingCounts(self._by_path(keys), self._by_path(waived), unattached)
 
     def _by_path(self, keys: Counter[str | None]) -> Counter[str]:
         counts: Counter[str] = Counter()
@@ -144,7 +169,8 @@ class TreeIndex:
             if item.node.weight is None and not item.node.children and not split:
                 errors.append(((*item.loc, "weight"), f"末级指标“{item.path}”缺少分值（weight）"))
             rule = item.node.rule
-            for name, value in (rule or {}):  # type: ignore[union-attr]
+            fields: list[tuple[str, object]] = list(rule) if rule is not None else []
+            for name, value in fields:
                 if isinstance(value, str) and value.startswith(FUND_REF_PREFIX):
                     if value.removeprefix(FUND_REF_PREFIX) not in FUND_REFERENCE_KEYS:
                         known = "、".join(FUND_REFERENCE_KEYS)

@@ -25,27 +25,37 @@ def even_split(total: Decimal, count: int, decimals: int = 2) -> list[Decimal]:
     return [share] * (count - 1) + [total - share * (count - 1)]
 
 
-def resolve_weights(case: Case, located: list[Located] | None = None) -> dict[str, Decimal]:
+def resolve_weights(
+    case: Case, located: list[Located] | None = None, children: dict[int, list[int]] | None = None
+) -> dict[str, Decimal]:
     """Map every node path to its weight. Parents without a weight get the sum of their children.
 
-    ``located`` is the tree walk when the caller already has it (see :class:`scoring.tree.TreeIndex`).
+    ``located`` is the tree walk and ``children`` its parents' children by position, when the caller already
+    has them (see :class:`scoring.tree.TreeIndex`).
     """
     decimals = case.rounding.decimals
     assigned: dict[str, Decimal] = {}
+    unweighted: list[int] = []  # positions with neither a weight nor a share of the parent's: their children's sum
     if located is None:
         located = list(walk(case.indicators))
-    for item in located:
-        node = item.node
-        if node.weight is not None and item.path not in assigned:
-            assigned[item.path] = node.weight
+    for position, item in enumerate(located):
+        path, node = item.path, item.node
+        if path not in assigned:  # a share of an even split, given when the parent came by, stands
+            if node.weight is not None:
+                assigned[path] = node.weight
+            else:
+                unweighted.append(position)
         if node.split == "even" and node.children:
-            shares = even_split(assigned[item.path], len(node.children), decimals)
+            shares = even_split(assigned[path], len(node.children), decimals)
             for child, share in zip(node.children, shares):
-                assigned[f"{item.path}{PATH_SEPARATOR}{child.name}"] = share
-    # Parents without a weight of their own: sum children, deepest first.
-    for item in reversed(located):
-        if item.path not in assigned:
+                assigned[f"{path}{PATH_SEPARATOR}{child.name}"] = share
+    # Deepest first (reversed pre-order), so that every child has its weight before its parent adds it.
+    for position in reversed(unweighted):
+        item = located[position]
+        if children is None:
             assigned[item.path] = _children_sum(item.node, item.path, assigned)
+        else:
+            assigned[item.path] = sum([assigned[located[k].path] for k in children.get(position, ())], Decimal(0))
     return assigned
 
 
