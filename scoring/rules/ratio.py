@@ -61,7 +61,6 @@ def apply_ratio(params: RatioParams, ctx: RuleContext) -> RuleOutcome:
     cap = params.cap / HUNDRED
     capped = fraction if fraction <= cap else cap
     score = clamp(weight * capped, weight)
-
     return RuleOutcome(score, partial(_audit, params, d, weight, numerator, denominator, percent, fraction, capped, score))
 
 
