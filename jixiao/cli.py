@@ -132,12 +132,12 @@ from jixiao import precedents  # noqa: E402  (commands register themselves on th
 from jixiao.checking import check  # noqa: E402
 from jixiao.workpapers import import_files, init  # noqa: E402
 from jixiao.demo import demo  # noqa: E402
-from jixiao.drafts import draft  # noqa: E402
+from jixiao.drafts import DraftCommand, draft  # noqa: E402
 from jixiao.server import keys_app, serve  # noqa: E402
 
 precedents.register(app)
 app.command()(demo)
-app.command()(draft)
+app.command(cls=DraftCommand)(draft)
 app.command()(check)
 app.command("import")(import_files)
 app.command()(init)

@@ -4,17 +4,33 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperCommand
 
-from assistant.sections import choices_help
 from jixiao.options import ChromaOption, HomeOption, errors, fail, fail_on, open_workspace
 from workspace import WorkspaceError
 
 
+class DraftCommand(TyperCommand):
+    """``jixiao draft``, whose section list (built-ins and plugins) is read only when its help is shown.
+
+    The list comes from :data:`assistant.sections.SECTIONS`, which imports every section builder
+    (the case model, jinja2, YAML): the other commands' processes should not pay for it.
+    """
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        from assistant.sections import choices_help
+
+        for param in self.params:
+            if param.name == "section":
+                param.help = f"要起草的章节：{choices_help()}"  # type: ignore[attr-defined]
+        super().format_help(ctx, formatter)
+
+
 def draft(
-    section: Annotated[str, typer.Argument(metavar="章节", help=f"要起草的章节：{choices_help()}", show_default=False)],
+    section: Annotated[str, typer.Argument(metavar="章节", help="要起草的章节", show_default=False)],
     case: Annotated[Path, typer.Argument(metavar="案例文件", help="案例文件（.yaml / .json）", show_default=False)],
     backend: Annotated[str, typer.Option("--backend", help="template（默认，离线，无需模型）或 llm（需 JIXIAO_LLM_BASE_URL、JIXIAO_LLM_MODEL）")] = "template",
     out: Annotated[Path | None, typer.Option("--out", "-o", help="写入 .docx 或 .md；不给则把 Markdown 打印到屏幕", show_default=False)] = None,

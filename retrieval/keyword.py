@@ -9,7 +9,10 @@ score plus :data:`UNIT_WEIGHT` × the scaled score of its best unit, so a short
 table row or one sentence that matches well is found even when the rest of its
 chunk is about something else, and the chunk (with its section) is returned.
 Character bigrams back up jieba where it cuts a colloquial or rare phrase
-differently in the query and in the report ("先干活后签合同").
+differently in the query and in the report ("先干活后签合同"). A query is also
+matched by the report-language synonyms of its colloquial words
+(:data:`SYNONYMS`: 走过场 → 流于形式, 虚机 → 云资源), and each pair of
+consecutive sentences is a unit too, for an answer that spans both.
 """
 
 from __future__ import annotations
@@ -33,6 +36,42 @@ DOMAIN_TERMS = (
     "预算执行率", "资金到位率", "资金拨付", "政府采购", "绩效目标", "绩效指标", "问题清单", "评分表",
     "等级保护", "等保测评", "政务云", "雪亮工程", "一网通办", "运维报告", "资产移交", "合同变更",
     "补充协议", "验收报告", "质保金", "尾款", "结余", "结转", "满意度", "成本节约率", "整改",
+)
+#: How reviewers ask (colloquial, left) beside how reports write it: a query that holds one term of a
+#: group is also matched by the others. Domain usage, not a general thesaurus: each group is words that
+#: 绩效评价 reports use for the same finding.
+SYNONYMS: tuple[tuple[str, ...], ...] = (
+    ("拨付", "下达", "到位", "付款", "支付"),
+    ("滞后", "不及时", "延迟", "拖延", "推迟", "延后", "偏慢", "迟缓"),
+    ("闲置", "空转", "闲着", "利用率", "利用效率"),
+    ("虚机", "虚拟机", "云资源"),
+    ("放行", "验收"),
+    ("走过场", "流于形式"),
+    ("门可罗雀", "没人用", "活跃度", "使用频次"),
+    ("中介", "第三方", "外部机构"),
+    ("打分", "评分", "得分"),
+    ("根子", "症结", "原因"),
+    ("上马", "立项", "审批"),
+    ("档次", "等次", "等级"),
+    ("剩", "结余", "沉淀"),
+    ("留痕", "记录", "台账"),
+    ("掉线", "中断", "故障"),
+    ("考评", "考核"),
+    ("自己填", "自行填报", "自报"),
+    ("没干完", "未完成", "未完工"),
+    ("少交", "缺失", "不完整", "残缺"),
+    ("结账", "结算"),
+    ("门槛", "前置条件"),
+    ("最后一关", "终验", "竣工验收"),
+    ("承包方", "乙方", "服务商", "供应商", "运维单位"),
+    ("甲方", "建设单位", "业主单位"),
+    ("压减", "削减", "核减", "调减"),
+    ("来年", "下一年度", "以后年度"),
+    ("最高档", "优秀"),
+    ("总分", "总得分", "评分结果", "综合得分"),
+    ("开支", "支出", "费用", "成本"),
+    ("核算", "归集", "统计"),
+    ("给自己打", "自评"),
 )
 #: Frequency given to domain terms and to the terms grown from tables (jieba's add_word default is lower).
 _TERM_FREQ = 2000
@@ -71,9 +110,11 @@ def grow_terms(table_rows: list[str]) -> list[str]:
 
 
 #: Bump when tokenizing or unit splitting changes: a saved index of another version is rebuilt.
-KEYWORD_VERSION = "bigram-units-1"
+KEYWORD_VERSION = "bigram-units-2"
 #: Weight of the best unit's scaled score added to the chunk's scaled score (tuned on the tune split).
 UNIT_WEIGHT = 1.0
+#: Consecutive sentences (or rows) joined into one more unit; 1 indexes sentences and rows alone.
+UNIT_WINDOW = 2
 _UNIT_SPLIT = re.compile(r"(?<=[。；;！？!?\n])")
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 
@@ -131,8 +172,20 @@ def _query_tokenizer(path: Path) -> Any:
 
 
 def units(text: str) -> list[str]:
-    """The small units of a chunk text: its sentences and lines (a table row is one line)."""
-    return [piece for piece in _UNIT_SPLIT.split(text) if len(piece.strip()) > 3]
+    """The small units of a chunk text: its sentences and lines (a table row is one line), and each
+    window of :data:`UNIT_WINDOW` consecutive ones (an answer often spans a sentence and the next)."""
+    pieces = [piece for piece in _UNIT_SPLIT.split(text) if len(piece.strip()) > 3]
+    windows = ["".join(pieces[i : i + UNIT_WINDOW]) for i in range(len(pieces) - UNIT_WINDOW + 1)] if UNIT_WINDOW > 1 and len(pieces) > UNIT_WINDOW else []
+    return pieces + windows
+
+
+def expansion(query: str) -> list[str]:
+    """The other terms of each :data:`SYNONYMS` group one of whose terms the query contains."""
+    extra: list[str] = []
+    for group in SYNONYMS:
+        if any(term in query for term in group):
+            extra.extend(term for term in group if term not in query and term not in extra)
+    return extra
 
 
 def _scaled(pairs: list[tuple[int, float]]) -> dict[int, float]:
@@ -214,7 +267,10 @@ class KeywordIndex:
                 self._tokenizer = _query_tokenizer(self._query_dict)
             except Exception:  # an unreadable dictionary: cut with jieba's full one
                 self._query_dict = None
-        return index_tokens(query, self._tokenizer)
+        tokens = index_tokens(query, self._tokenizer)
+        for term in expansion(query):
+            tokens.extend(index_tokens(term, self._tokenizer))
+        return tokens
 
     @classmethod
     def build(cls, ids: list[str], texts: list[str], bodies: list[str] | None = None, table_rows: list[str] | None = None) -> "KeywordIndex":

@@ -89,6 +89,14 @@ def test_every_command_has_help() -> None:
         assert proc.returncode == 0 and proc.stdout.startswith("用法：jixiao") and "显示本帮助并退出。" in proc.stdout, command
         assert not english.search(proc.stdout), (command, english.search(proc.stdout))
     assert "用法：jixiao draft [选项] 章节 案例文件" in jixiao("draft", "--help").stdout
+    assert "problems（存在的问题及原因分析）" in jixiao("draft", "--help").stdout.replace("\n", "").replace(" ", "")  # read from SECTIONS when shown
+
+
+def test_the_cli_loads_no_drafting_code_until_a_draft_needs_it() -> None:
+    """A search process does not pay for the section builders, jinja2, YAML or the case model."""
+    code = "import sys, jixiao.cli; print(sorted(m for m in ('assistant.sections', 'jinja2', 'ruamel.yaml', 'scoring.models') if m in sys.modules))"
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.strip() == "[]", proc.stdout + proc.stderr
 
 
 def test_usage_errors_are_chinese() -> None:

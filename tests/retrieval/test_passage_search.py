@@ -12,7 +12,8 @@ from ruamel.yaml import YAML
 from conftest import ROOT, SEEDS
 from retrieval.embedders import HashEmbedder
 from retrieval.index import PrecedentIndex
-from retrieval.keyword import KeywordIndex, bigrams, lexical_overlap, units
+from retrieval import keyword
+from retrieval.keyword import KeywordIndex, bigrams, expansion, lexical_overlap, units
 from retrieval.loaders.base import strip_debris
 
 QUERIES = YAML(typ="safe").load((ROOT / "tests" / "fixtures" / "passage_queries.yaml").read_text(encoding="utf-8"))
@@ -41,10 +42,30 @@ def test_every_answering_phrase_is_in_its_seed() -> None:
 
 
 def test_units_and_bigrams() -> None:
-    assert [unit.strip() for unit in units("一是合同签订不及时。二是验收滞后；\n序号\t项目\t金额")] == ["一是合同签订不及时。", "二是验收滞后；", "序号\t项目\t金额"]
+    assert [unit.strip() for unit in units("一是合同签订不及时。二是验收滞后；\n序号\t项目\t金额")] == [
+        "一是合同签订不及时。", "二是验收滞后；", "序号\t项目\t金额",  # sentences and rows
+        "一是合同签订不及时。二是验收滞后；", "二是验收滞后；序号\t项目\t金额",  # each two in a row
+    ]
+    assert units("只有一句话。") == ["只有一句话。"]
     assert bigrams("先干活 后签") == ["先干", "干活", "后签"]
     assert lexical_overlap("合同履行在前", ["存在合同履行在前、签订在后的情况"]) == 1.0
     assert lexical_overlap("门可罗雀", ["平台使用率低"]) == 0.0
+
+
+def test_colloquial_words_bring_the_report_words_of_their_synonym_group() -> None:
+    assert "流于形式" in expansion("考评走过场") and "考核" in expansion("考评走过场")
+    assert expansion("资金节约率的目标值") == []  # nothing colloquial: the query is searched as it is
+
+
+def test_a_question_put_colloquially_finds_the_report_wording_on_the_seeds(seed_index: PrecedentIndex, monkeypatch: pytest.MonkeyPatch) -> None:
+    query, doc_id, phrase = "平台最后一关是哪天过的", "004_14a084a959548111", "项目实际终验时间为2021年2月1日"  # 最后一关 → 终验
+
+    def found() -> bool:
+        return any(hit.doc_id == doc_id and phrase in plain(hit.text) for hit in seed_index.search(query, k=5, mode="keyword"))
+
+    assert found()
+    monkeypatch.setattr(keyword, "SYNONYMS", ())
+    assert not found()  # the synonyms are what finds it
 
 
 def test_a_table_row_inside_a_long_chunk_is_found_and_saved_index_searches_alike(tmp_path: Path) -> None:
