@@ -20,4 +20,6 @@ fi
 
 python -m pip install -q -e ".[test]"
 python -m mypy
-exec python -m pytest "$@"
+# Two workers (a CI machine has two cores); --dist loadfile keeps each file's tests on one worker, in order,
+# so module fixtures are built once and the fuzzers' closing tallies see their properties' runs.
+exec python -m pytest -n 2 --dist loadfile "$@"

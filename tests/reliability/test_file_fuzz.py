@@ -70,7 +70,7 @@ def tally(result: object, kind: str) -> None:
 
 
 # ── random and mutated bytes ──────────────────────────────────────────────────
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.binary(max_size=4096), ext=st.sampled_from(EXTENSIONS))
 def test_random_bytes_with_report_extensions(tmp_path: Path, data: bytes, ext: str) -> None:
     path = tmp_path / f"random{ext}"
@@ -96,7 +96,7 @@ def mutated(draw: st.DrawFn) -> tuple[str, bytes]:
     return ext, bytes(data)
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(sample=mutated())
 def test_mutated_valid_files(tmp_path: Path, sample: tuple[str, bytes]) -> None:
     ext, data = sample
