@@ -31,6 +31,27 @@ CASES = FIXTURES / "cases"
 SEEDS = ROOT.parent / "shared" / "seeds"
 
 
+#: The longest test files (each a minute or more of the suite), collected first: scripts/test.sh runs
+#: ``pytest -n 2 --dist loadfile --no-loadscope-reorder``, which hands files to the two workers in this
+#: order, so these run beside the many short files instead of alone at the end. Order within a file is kept.
+LONGEST_FIRST = (
+    "reliability/test_kill_ingest.py",
+    "test_readme.py",
+    "reliability/test_case_fuzz.py",
+    "reliability/test_api_abuse.py",
+    "reliability/test_kill_server.py",
+    "retrieval/test_embeddings.py",
+    "reliability/test_chroma_down.py",
+    "reliability/test_disk_faults.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: number for number, name in enumerate(LONGEST_FIRST)}
+    tests = ROOT / "tests"
+    items.sort(key=lambda item: rank.get(item.path.relative_to(tests).as_posix(), len(rank)))
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as sock:
