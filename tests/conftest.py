@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
+import subprocess
 import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +29,27 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 CASES = FIXTURES / "cases"
 SEEDS = ROOT.parent / "shared" / "seeds"
+
+
+#: The longest test files (each a minute or more of the suite), collected first: scripts/test.sh runs
+#: ``pytest -n 2 --dist loadfile --no-loadscope-reorder``, which hands files to the two workers in this
+#: order, so these run beside the many short files instead of alone at the end. Order within a file is kept.
+LONGEST_FIRST = (
+    "reliability/test_kill_ingest.py",
+    "test_readme.py",
+    "reliability/test_case_fuzz.py",
+    "reliability/test_api_abuse.py",
+    "reliability/test_kill_server.py",
+    "retrieval/test_embeddings.py",
+    "reliability/test_chroma_down.py",
+    "reliability/test_disk_faults.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: number for number, name in enumerate(LONGEST_FIRST)}
+    tests = ROOT / "tests"
+    items.sort(key=lambda item: rank.get(item.path.relative_to(tests).as_posix(), len(rank)))
 
 
 def free_port() -> int:
@@ -195,3 +220,72 @@ register_plugin(FakeLLMPlugin(), "tests.fake-llm")
 def fake_llm() -> FakeLLM:
     """The fake model, with an empty script; ``backend="fake"`` drafts with it."""
     return FAKE_LLM.script()
+
+
+# ── the browser tests' server and browser, one of each for the whole session ───────────────────────
+# tests/api/test_web*.py each open their own browser context (cookies, storage) on this one server.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real ``jixiao serve`` on a fresh data directory and a free port; its base URL."""
+    home = tmp_path_factory.mktemp("jixiao-home")
+    port = free_port()
+    log = (home / "server.log").open("w")
+    # The bundled corpus ships its vectors, so the default embedder starts in a few seconds.
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "jixiao", "serve", "--home", str(home), "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"server exited with {process.returncode}:\n{(home / 'server.log').read_text()}")
+            try:
+                with urllib.request.urlopen(f"{base}/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"server did not answer /health within 120 s:\n{(home / 'server.log').read_text()}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's Chromium under Playwright (a missing browser is a failure, not a skip)."""
+    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: install Debian's chromium (scripts/test.sh does: apt-get install chromium)"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield instance
+        finally:
+            instance.close()

@@ -212,7 +212,7 @@ class _BlockReader:
             start += 1
         while end > start and self.text[end - 1] in " \t\u3000\r\n":
             end -= 1
-        if start < end:
+        if self.text[start:end].strip():  # a line of only other whitespace (\x0b, \x1c, \u2028 …) is no block
             self.blocks.append(Block(text=self.text[start:end], kind=kind, level=level, start=start, end=end))
 
 

@@ -1,6 +1,6 @@
 """The case editor end to end: upload seed 004's workbook, edit a finding, see the score change, draft, download, re-import.
 
-Same set-up as tests/test_web.py (the real server, Debian's Chromium driven by Playwright).
+Same set-up as tests/api/test_web.py: the session's real server and Debian's Chromium driven by Playwright (tests/conftest.py).
 The workbook is the one tests/seed_workbook.py builds from seed 004's 附件1 + 附件2.
 """
 
@@ -15,8 +15,6 @@ import yaml
 from conftest import seed_path
 from openpyxl import Workbook
 from seed_workbook import build_seed_004_workbook
-from test_web import browser as browser  # noqa: F401  (fixture)
-from test_web import server as server  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +24,7 @@ LEAF = "项目产出/产出质量/建设程序合规性"
 
 
 @pytest.fixture()
-def page(browser: object) -> Iterator[object]:  # noqa: F811
+def page(browser: object) -> Iterator[object]:
     context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="zh-CN", accept_downloads=True)  # type: ignore[attr-defined]
     page = context.new_page()
     page.set_default_timeout(30_000)
@@ -56,7 +54,7 @@ def _download(page: object, selector: str, target: Path) -> Path:
     return saved
 
 
-def test_upload_edit_rescore_draft_download_and_reimport(server: str, page: object, tmp_path: Path) -> None:  # noqa: F811
+def test_upload_edit_rescore_draft_download_and_reimport(server: str, page: object, tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
     from workspace.workspace import Workspace

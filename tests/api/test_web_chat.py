@@ -1,6 +1,6 @@
 """The chat in the browser: the whole report, why 产出 lost points, a problem in more detail, a finding added by a sentence.
 
-The real server and Debian's Chromium (see tests/test_web.py, whose fixtures this module reuses).
+The real server and Debian's Chromium (the session's ``server`` and ``browser`` fixtures in tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -10,12 +10,11 @@ from typing import Any
 
 import pytest
 
-from test_web import browser, server  # noqa: F401  (the fixtures)
 
 pytestmark = pytest.mark.slow
 
 
-def test_chat_capabilities_in_the_browser(server: str, browser: object, tmp_path: Path) -> None:  # noqa: F811
+def test_chat_capabilities_in_the_browser(server: str, browser: object, tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
     expect.set_options(timeout=60_000)

@@ -1,6 +1,6 @@
 """The 报告核对 panel end to end: upload a seed, see the findings, click one, see its place highlighted.
 
-Same set-up as tests/test_web.py (the real server, Debian's Chromium driven by Playwright).
+Same set-up as tests/api/test_web.py: the session's real server and Debian's Chromium driven by Playwright (tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -9,16 +9,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import seed_path
-from test_web import CHROMIUM, CHROMIUM_ARGS
-from test_web import browser as browser  # noqa: F401  (fixture)
-from test_web import server as server  # noqa: F401  (fixture)
+from conftest import CHROMIUM, CHROMIUM_ARGS, seed_path
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture()
-def page(browser: object) -> Iterator[object]:  # noqa: F811
+def page(browser: object) -> Iterator[object]:
     context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="zh-CN")  # type: ignore[attr-defined]
     page = context.new_page()
     page.set_default_timeout(30_000)
@@ -28,7 +25,7 @@ def page(browser: object) -> Iterator[object]:  # noqa: F811
         context.close()
 
 
-def test_review_panel_lists_findings_and_highlights_the_place(server: str, page: object, tmp_path: Path) -> None:  # noqa: F811
+def test_review_panel_lists_findings_and_highlights_the_place(server: str, page: object, tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
     assert CHROMIUM.exists() and CHROMIUM_ARGS

@@ -296,7 +296,7 @@ def test_sql_metacharacters_are_data(client: TestClient, home: Path, anchor: str
 
 
 @pytest.mark.slow
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(payload=TEXTS)
 def test_random_strings_in_every_field(client: TestClient, home: Path, anchor: str, payload: str) -> None:
     created = attack_every_string_field(client, payload)

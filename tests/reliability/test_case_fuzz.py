@@ -263,7 +263,7 @@ def outcome(text: str, source: str = "fuzz.yaml") -> ScoreResult | CaseFileError
 STATS = {"examples": 0, "scored": 0, "refused": 0}
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=case_data())
 def test_random_case_is_refused_with_fields_or_scored_soundly(data: dict[str, Any]) -> None:
     text = to_yaml(data)

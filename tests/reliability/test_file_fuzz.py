@@ -34,8 +34,9 @@ TEXT = "一、項目基本情況\n本項目資金撥付不及時，合同管理�
 
 
 def outcome(path: Path, seconds: float = 10) -> LoadedDocument | LoadError:
-    """load_document, timed; a LoadError must carry a Chinese reason, a document consistent offsets."""
-    started = time.perf_counter()
+    """load_document, timed in CPU seconds (a shared machine's load does not count, inflating a bomb would);
+    a LoadError must carry a Chinese reason, a document consistent offsets."""
+    started = time.process_time()
     try:
         document = load_document(path)
     except LoadError as exc:
@@ -44,7 +45,7 @@ def outcome(path: Path, seconds: float = 10) -> LoadedDocument | LoadError:
     else:
         assert document.blocks and all(document.text[b.start:b.end] == b.text and b.text.strip() for b in document.blocks)
         result = document
-    assert time.perf_counter() - started < seconds, path.name
+    assert time.process_time() - started < seconds, path.name
     return result
 
 
@@ -70,7 +71,7 @@ def tally(result: object, kind: str) -> None:
 
 
 # ── random and mutated bytes ──────────────────────────────────────────────────
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.binary(max_size=4096), ext=st.sampled_from(EXTENSIONS))
 def test_random_bytes_with_report_extensions(tmp_path: Path, data: bytes, ext: str) -> None:
     path = tmp_path / f"random{ext}"
@@ -96,7 +97,7 @@ def mutated(draw: st.DrawFn) -> tuple[str, bytes]:
     return ext, bytes(data)
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(sample=mutated())
 def test_mutated_valid_files(tmp_path: Path, sample: tuple[str, bytes]) -> None:
     ext, data = sample

@@ -1,26 +1,45 @@
-"""``kill -9`` of a real ``python -m jixiao ingest`` process at random points.
+"""``kill -9`` of a real ``python -m jixiao ingest`` process, at chosen points and at random ones.
 
-Fifteen corpus files (12 reports, 3 policies). Half of the runs ingest them into
-a fresh data directory (documents being added), half ingest the same folder with
-eight of the files changed into a copy of a complete index (documents being
-replaced, the path where the old generation must stay live until the new one is
-committed, and the unchanged documents must not be touched). Each process is
-killed after a delay drawn from the measured duration of an uninterrupted run
-of the same kind (one delay per stratum of that duration, shuffled), so kills
-land in start-up, embedding, chunk writes, catalog commits and the keyword
-index save. After every kill:
+Fifteen corpus files (12 reports, 3 policies). Some runs ingest them into a
+fresh data directory (documents being added), others ingest the same folder
+with eight of the files changed into a copy of a complete index (documents
+being replaced, the path where the old generation must stay live until the new
+one is committed, and the unchanged documents must not be touched).
+
+Seven kills land at chosen points, one for each phase of an ingest where a crash
+leaves a different state behind (tests/reliability/kill_at.py runs the CLI and
+sends itself SIGKILL there, so the process dies as under an outside ``kill -9``):
+
+- adding: after the 8th document's vectors are written and before its catalog
+  commit (7 documents live, orphan chunks left); right after the 8th catalog
+  commit (8 live, nothing stale); while the keyword index is saved (every
+  document committed, the keyword folder written but not swapped in);
+- replacing: after the 4th changed document's new vectors are written, before
+  its commit (its old generation must still be the one found); right after
+  the 4th commit, before the old generation is dropped (old chunks stale and
+  invisible); while the keyword index is swapped (the old one moved aside, the
+  new one not yet in place); between the keyword index save and the passage
+  rows save (the two caches disagree on the catalog version).
+
+Four more kills (two per kind) land after a delay drawn from the measured
+duration of an uninterrupted run, one in each half of it (shuffled), for what
+a chosen point cannot reach: inside Chroma's own writes, start-up, embedding.
+Twenty random kills used to be made; the strata that mattered are the phases
+above, now hit every time instead of by chance. After every kill:
 
 - the index opens;
 - every catalogued document has exactly its recorded number of chunks of its
   live generation, with the texts of that version, and is found by search;
 - a document that is not catalogued is not found by search (no half document),
   and when replacing, every document is still there, old or new, never absent;
+- a kill at a chosen point left exactly the state of that phase (which documents
+  are live, whether stale chunks or keyword folders are left);
 - a re-run completes everything and drops the leftovers of the killed run.
 
-A run that finishes before its kill (faster than the measured run) does not
-count: it is replaced by one with a delay drawn below the duration just seen,
-until 20 processes have really been killed. Set ``JIXIAO_KILL_SEED`` to replay a
-sequence of delays (timing still varies).
+A random run that finishes before its kill (faster than the measured run) does
+not count: it is replaced by one with a delay drawn below the duration just
+seen, until 4 processes have really been killed. Set ``JIXIAO_KILL_SEED`` to
+replay a sequence of delays (timing still varies).
 """
 
 from __future__ import annotations
@@ -31,6 +50,7 @@ import random
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -46,7 +66,18 @@ from retrieval.index import PIPELINE_VERSION, PrecedentIndex
 from retrieval.loaders import load_document
 from retrieval.search import SearchFilters
 
-RUNS = 20
+RANDOM_RUNS = 4
+KILL_AT = Path(__file__).with_name("kill_at.py")
+#: (kind of run, kill point, nth call) for the chosen kills; see kill_at.py.
+PHASES = [
+    ("add", "after-vectors", 8),
+    ("add", "after-commit", 8),
+    ("add", "keyword-swap", 1),
+    ("update", "after-vectors", 4),
+    ("update", "after-commit", 4),
+    ("update", "keyword-swap", 1),
+    ("update", "rows-save", 1),
+]
 FILES = sorted((ROOT / "corpus" / "reports").glob("r*.md")) + sorted((ROOT / "corpus" / "policies").glob("*.md"))
 DOC_IDS = {path.stem for path in FILES}
 ADDENDUM = "\n\n## 九、复核补记\n\n复核组补记（{doc}）：本段为中断测试新增，资金拨付进度与合同履约情况已逐项复核，独角兽{n}号。\n"
@@ -69,8 +100,10 @@ def versions_of(folder: Path) -> dict[str, Version]:
     return found
 
 
-def run_ingest(folder: Path, home: Path) -> subprocess.Popen:
-    return subprocess.Popen(jixiao("ingest", str(folder), "--home", str(home)), env=jixiao_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+def run_ingest(folder: Path, home: Path, point: tuple[str, int] | None = None) -> subprocess.Popen:
+    args = ("ingest", str(folder), "--home", str(home))
+    command = jixiao(*args) if point is None else [sys.executable, str(KILL_AT), point[0], str(point[1]), *args]
+    return subprocess.Popen(command, env=jixiao_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
 def timed_ingest(folder: Path, home: Path) -> float:
@@ -179,43 +212,51 @@ def test_kill_dash_nine_during_ingest_never_leaves_half_a_document(tmp_path: Pat
     forget_chroma_clients()
     print(f"uninterrupted: add {durations['add']:.2f} s, update {durations['update']:.2f} s; {len(FILES)} files, {sum(len(v.texts) for v in v1.values())} chunks")
 
-    plan = []
+    # Chosen points first in the plan's pool, random delays beside them, all in a shuffled order.
+    plan: list[tuple[str, float, tuple[str, int] | None]] = [(kind, 0.0, (point, nth)) for kind, point, nth in PHASES]
     for kind in ("add", "update"):
-        runs = RUNS // 2
-        delays = [durations[kind] * (i + rng.random()) / runs for i in range(runs)]
-        rng.shuffle(delays)
-        plan.extend((kind, delay) for delay in delays)
+        runs = RANDOM_RUNS // 2
+        plan.extend((kind, durations[kind] * (i + rng.random()) / runs, None) for i in range(runs))
     rng.shuffle(plan)
 
     rows = []
     started = time.monotonic()
-    number = 0
+    number = finished = 0
     while plan:
-        kind, delay = plan.pop(0)
+        kind, delay, point = plan.pop(0)
         home = tmp_path / f"run{number:02d}"
         folder = original if kind == "add" else changed
         if kind == "update":
             shutil.copytree(base, home)
         launched = time.monotonic()
-        process = run_ingest(folder, home)
-        try:
-            process.wait(timeout=max(0.0, delay - (time.monotonic() - launched)))
-            killed = False
-        except subprocess.TimeoutExpired:
-            os.kill(process.pid, signal.SIGKILL)
+        process = run_ingest(folder, home, point)
+        if point is not None:
+            _, err = process.communicate(timeout=120)
+            assert process.returncode == -signal.SIGKILL, f"{kind} run to be killed at {point} exited {process.returncode}: {err.decode(errors='replace')[-2000:]}"
             killed = True
-        took = time.monotonic() - launched
-        process.communicate(timeout=60)
-        if not killed:
-            # Faster than the measured run (that one paid for cold caches): it is not a kill, so
-            # draw again for this kind of run, below the duration just seen.
-            assert process.returncode == 0
-            durations[kind] = min(durations[kind], took)
-            assert number < 2 * RUNS, f"too many runs finished before their kill (seed {seed})"
-            plan.append((kind, durations[kind] * rng.random()))
+            check_phase_files(home, kind, point[0])
+        else:
+            try:
+                process.wait(timeout=max(0.0, delay - (time.monotonic() - launched)))
+                killed = False
+            except subprocess.TimeoutExpired:
+                os.kill(process.pid, signal.SIGKILL)
+                killed = True
+            took = time.monotonic() - launched
+            process.communicate(timeout=60)
+            if not killed:
+                # Faster than the measured run (that one paid for cold caches): it is not a kill, so
+                # draw again for this kind of run, below the duration just seen.
+                assert process.returncode == 0
+                durations[kind] = min(durations[kind], took)
+                finished += 1
+                assert finished < 2 * RANDOM_RUNS, f"too many runs finished before their kill (seed {seed})"
+                plan.append((kind, durations[kind] * rng.random(), None))
 
         allowed = {d: {v1[d].generation} if kind == "add" else {v1[d].generation, v2[d].generation} for d in DOC_IDS}
         index, after_kill = check_index(home, allowed, versions, must_have_all=kind == "update", kind=kind)
+        if point is not None:
+            check_phase_state(after_kill, kind, *point)
 
         rerun_started = time.monotonic()
         report = index.ingest([folder])
@@ -228,18 +269,40 @@ def test_kill_dash_nine_during_ingest_never_leaves_half_a_document(tmp_path: Pat
         assert final.new == len(WRITTEN[kind]) and final.stale == 0, "a re-run completes every document and drops the killed run's leftovers"
         index.embedder.cache.close()
         forget_chroma_clients()
-        rows.append((number, kind, delay, killed, after_kill, rerun))
+        rows.append((number, kind, point[0] if point else f"{delay:.2f} s", killed, after_kill, rerun))
         number += 1
 
-    print(f"{'run':>3} {'kind':<6} {'delay s':>7} {'outcome':<9} {'docs':>4} {'written':>7} {'stale':>5} {'re-run s':>8}")
-    for number, kind, delay, killed, state, rerun in rows:
-        print(f"{number:>3} {kind:<6} {delay:7.2f} {'killed' if killed else 'finished':<9} {state.documents:>4} {state.new:>7} {state.stale:>5} {rerun:8.2f}")
-    killed_runs = [row for row in rows if row[3]]
-    midway = [row for row in killed_runs if 0 < row[4].new < len(WRITTEN[row[1]]) or row[4].stale]
-    print(f"{len(rows)} runs in {time.monotonic() - started:.1f} s: {len(killed_runs)} killed, {len(midway)} of them mid-write "
-          f"(some documents committed, others not, or uncommitted chunks left behind); seed {seed}")
-    assert len(killed_runs) == RUNS
-    assert len(midway) >= 2, f"too few kills landed while documents were being written (seed {seed})"
+    print(f"{'run':>3} {'kind':<6} {'kill at':<13} {'outcome':<9} {'docs':>4} {'written':>7} {'stale':>5} {'re-run s':>8}")
+    for number, kind, at, killed, state, rerun in rows:
+        print(f"{number:>3} {kind:<6} {at:<13} {'killed' if killed else 'finished':<9} {state.documents:>4} {state.new:>7} {state.stale:>5} {rerun:8.2f}")
+    random_kills = [row for row in rows if row[3] and row[2].endswith(" s")]
+    midway = [row for row in random_kills if 0 < row[4].new < len(WRITTEN[row[1]]) or row[4].stale]
+    print(f"{len(rows)} runs in {time.monotonic() - started:.1f} s: {len(PHASES)} killed at chosen points, {len(random_kills)} at random delays "
+          f"({len(midway)} of those mid-write); seed {seed}")
+    assert len(random_kills) == RANDOM_RUNS
+    assert len(rows) - finished == len(PHASES) + RANDOM_RUNS
+
+
+def check_phase_files(home: Path, kind: str, point: str) -> None:
+    """What a kill while the keyword index is saved leaves on disk (read before anything reopens the index)."""
+    keyword = home / "bm25"
+    if point == "keyword-swap":
+        assert not keyword.exists() and (home / "bm25.tmp" / "ids.json").exists(), "killed before the swap: only the new index's temporary folder"
+        assert (home / "bm25.old").exists() == (kind == "update"), "the previous keyword index was moved aside, not deleted"
+    elif point == "rows-save":
+        assert (keyword / "ids.json").exists() and not (keyword / "rows.jsonl").exists(), "keyword index saved, passage rows not"
+
+
+def check_phase_state(state: State, kind: str, point: str, nth: int) -> None:
+    """The documents a kill at ``point`` (the ``nth`` write or commit) must leave live, and whether leftovers remain."""
+    if point == "after-vectors":  # the nth document written, not committed: nth - 1 live at the target version, orphans left
+        assert state.new == nth - 1 and state.stale > 0, state
+        assert state.documents == (nth - 1 if kind == "add" else len(DOC_IDS)), state
+    elif point == "after-commit":  # nth committed; when replacing, its old generation is not yet dropped
+        assert state.new == nth and (state.stale > 0) == (kind == "update"), state
+        assert state.documents == (nth if kind == "add" else len(DOC_IDS)), state
+    else:  # keyword-swap, rows-save: every document committed, every old generation dropped
+        assert state.new == len(WRITTEN[kind]) and state.stale == 0 and state.documents == len(DOC_IDS), state
 
 
 def test_replacing_one_document_keeps_every_other_document(tmp_path: Path) -> None:

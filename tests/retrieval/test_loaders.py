@@ -318,6 +318,16 @@ def test_blank_text_file_has_no_content(tmp_path: Path) -> None:
     expect_error(path, "没有可提取的文字")
 
 
+@pytest.mark.parametrize("ext", [".txt", ".md"])
+def test_lines_of_other_whitespace_are_no_blocks(tmp_path: Path, ext: str) -> None:
+    """Regression (the file fuzzer's b"\\x01\\n\\x0b"): a line of only \\x0b, \\x1c or \\u2028 made a block of no text."""
+    path = tmp_path / f"ws{ext}"
+    path.write_text("资金拨付不及时\n\x0b\n\x1c\x1d\n\u2028\n合同管理不规范\n", encoding="utf-8")
+    document = load_document(path)
+    assert [block.text for block in document.blocks] == ["资金拨付不及时", "合同管理不规范"]
+    assert all(document.text[block.start:block.end] == block.text for block in document.blocks)
+
+
 def test_unknown_extension_lists_supported(tmp_path: Path) -> None:
     path = tmp_path / "report.doc.bak"
     path.write_text("x", encoding="utf-8")

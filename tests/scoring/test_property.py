@@ -47,7 +47,7 @@ def leaf_weights(node: dict[str, Any]) -> Decimal:
     return node["weight"]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(roots=st.lists(trees(), min_size=1, max_size=5, unique_by=lambda node: node["name"]), totals=st.sampled_from(["sum_of_rounded", "round_of_sum"]))
 def test_total_is_sum_of_leaves_and_within_full_score(roots: list[dict[str, Any]], totals: str) -> None:
     full = sum((leaf_weights(root) for root in roots), Decimal(0))
