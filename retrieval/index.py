@@ -216,6 +216,10 @@ class PrecedentIndex:
             return True
 
     # ── search ───────────────────────────────────────────────────────────────
+    def warm(self) -> None:
+        """Load the keyword view now rather than at the first search (a server worker before it serves)."""
+        self._ensure_keyword()
+
     def _ensure_keyword(self) -> tuple[ViewSearcher, Rows]:
         """The keyword searcher and rows of the live catalog, as of the last change by any process."""
         return self.keyword.current()

@@ -11,7 +11,6 @@ KeywordIndex's own (:meth:`KeywordIndex.over`).
 
 from __future__ import annotations
 
-import io
 import math
 from collections import Counter
 from typing import Any
@@ -92,11 +91,11 @@ class _Side:
         self.df[: vocab_size] += np.bincount(gids, minlength=vocab_size)[:vocab_size]
         order = np.argsort(gids, kind="stable")
         gids, slots, tfs = gids[order], slots[order], tfs[order]
-        cuts = np.flatnonzero(np.diff(gids)) + 1
+        bounds = np.r_[0, np.flatnonzero(np.diff(gids)) + 1, len(gids)].tolist()
         post = dict(self.post)
-        for gid, part_slots, part_tfs in zip(gids[np.r_[0, cuts]] if len(gids) else [], np.split(slots, cuts), np.split(tfs, cuts)):
-            old = post.get(int(gid))
-            post[int(gid)] = (np.concatenate([old[0], part_slots]), np.concatenate([old[1], part_tfs])) if old else (part_slots, part_tfs)
+        for gid, start, end in zip(gids[bounds[:-1]].tolist() if len(gids) else [], bounds[:-1], bounds[1:]):
+            old = post.get(gid)
+            post[gid] = (np.concatenate([old[0], slots[start:end]]), np.concatenate([old[1], tfs[start:end]])) if old else (slots[start:end], tfs[start:end])
         self.post = post
 
     def remove(self, gids: np.ndarray, slots: np.ndarray) -> None:
@@ -141,15 +140,36 @@ class _Scorer:
         return [(int(row), float(totals[row])) for row in best if totals[row] > 0]
 
 
-def _query_tokenizer(words: dict[str, int]) -> Any:
-    """A jieba tokenizer over the index's own words (jieba's full dictionary is never loaded to cut a query)."""
-    import jieba
+class _QueryDict:
+    """The index's own words as a jieba dictionary (word → frequency, prefixes at 0), changed word by word.
 
-    tokenizer = jieba.Tokenizer(dictionary="jixiao-query-words")
-    data = "\n".join(f"{word} {freq}" for word, freq in sorted(words.items())).encode("utf-8")
-    tokenizer.FREQ, tokenizer.total = tokenizer.gen_pfdict(io.BytesIO(data + b"\n"))
-    tokenizer.initialized = True
-    return tokenizer
+    Queries are cut with it, never with jieba's full dictionary (a second to load). A removed word
+    keeps a 0 entry, which jieba reads as "not a word", as if the dictionary had been rebuilt.
+    """
+
+    def __init__(self) -> None:
+        self.freq: dict[str, int] = {}
+        self.total = 0
+
+    def add(self, words: dict[str, int]) -> None:
+        for word, freq in words.items():
+            self.total += freq - self.freq.get(word, 0)
+            self.freq[word] = freq
+            for end in range(1, len(word)):
+                self.freq.setdefault(word[:end], 0)
+
+    def drop(self, words: set[str]) -> None:
+        for word in words:
+            self.total -= self.freq.get(word, 0)
+            self.freq[word] = 0
+
+    def tokenizer(self) -> Any:
+        import jieba
+
+        tokenizer = jieba.Tokenizer(dictionary="jixiao-query-words")
+        tokenizer.FREQ, tokenizer.total = dict(self.freq), self.total
+        tokenizer.initialized = True
+        return tokenizer
 
 
 class KeywordView:
@@ -162,7 +182,7 @@ class KeywordView:
         self.texts: list[str] = []
         self.metas: list[dict[str, Any]] = []
         self.unit_parent = np.zeros(0, dtype=np.int64)
-        self.words: dict[str, int] = {}  # the query dictionary: jieba words of the live chunks
+        self.words = _QueryDict()  # jieba words of the live chunks
         self._word_docs: Counter[str] = Counter()
         self._doc_words: dict[str, list[str]] = {}
         self.docs: dict[str, dict[str, np.ndarray]] = {}  # doc_id → its slots and global token numbers, to remove it
@@ -194,8 +214,8 @@ class KeywordView:
             self.metas += doc.metas
             self._doc_words[doc.doc_id] = list(doc.words)
             self._word_docs.update(list(doc.words))  # one per document, not the frequencies
-            if any(word not in self.words for word in doc.words):
-                self.words = {**self.words, **doc.words}
+            if any(not self.words.freq.get(word) for word in doc.words):
+                self.words.add(doc.words)
                 self._tokenizer = None
         if not docs:
             return
@@ -214,13 +234,13 @@ class KeywordView:
             gone = {word for word in words if self._word_docs[word] == 1}
             self._word_docs.subtract(words)
             if gone:
-                self.words = {word: freq for word, freq in self.words.items() if word not in gone}
+                self.words.drop(gone)
                 self._tokenizer = None
 
     def snapshot(self) -> tuple["ViewSearcher", Rows]:
         """A searcher and the rows of the live chunks, consistent with each other and unaffected by later changes."""
-        if self._tokenizer is None and self.words:
-            self._tokenizer = _query_tokenizer(self.words)
+        if self._tokenizer is None and self.words.total:
+            self._tokenizer = self.words.tokenizer()
         live = np.flatnonzero(self.chunks.alive[: self.chunks.size] > 0)
         rows = Rows([self.ids[i] for i in live], [self.texts[i] for i in live], [self.metas[i] for i in live])
         index = KeywordIndex.over(list(self.ids), self.unit_parent, self.chunks.scorer(self.vocab), self.units.scorer(self.vocab), self._tokenizer)
