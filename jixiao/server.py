@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import multiprocessing
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -62,13 +64,29 @@ def serve(
         uvicorn.run(app, host=host, port=port, log_level="warning")
         return
     with shared_chroma(home, chroma_url) as settings:
-        workspace = open_workspace(settings.home, settings.chroma_url)
-        ensure_bundled_corpus(workspace)
-        workspace.index.warm()  # an old data directory's keyword postings are built once here, not by every worker
-        del workspace
+        # The first start's import, and an old data directory's keyword postings, are done once, in a child
+        # process, so that this supervising process stays small and the workers find everything ready.
+        child = multiprocessing.get_context("spawn").Process(target=prepare, args=(str(settings.home), settings.chroma_url))
+        child.start()
+        child.join()
+        if child.exitcode != 0:
+            fail("数据目录准备失败（见上方信息），服务未启动。", 1)
         os.environ.update({"JIXIAO_HOME": str(settings.home), "JIXIAO_CHROMA_URL": str(settings.chroma_url), SERVE_OPTIONS: json.dumps({"require_auth": require_auth, "cors": cors or [], "max_upload_mb": max_upload_mb})})
         console.print(f"{started}；{workers} 个工作进程，Chroma 服务 {settings.chroma_url}")
         uvicorn.run("api.app:app_from_environment", factory=True, workers=workers, host=host, port=port, log_level="warning")
+
+
+def prepare(home: str, chroma_url: str | None) -> None:
+    """Import the bundled corpus on first start and bring the keyword postings up to date (in a child of ``serve``)."""
+    try:
+        workspace = open_workspace(Path(home), chroma_url)
+        ensure_bundled_corpus(workspace)
+        workspace.index.warm()
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # noqa: BLE001 - a message, never a traceback
+        print(f"错误：{type(exc).__name__}: {exc}", file=sys.stderr)
+        sys.exit(1)
 
 
 @contextmanager
