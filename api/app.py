@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import sys
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
@@ -48,6 +50,10 @@ SERVE_OPTIONS = "JIXIAO_SERVE"
 
 def app_from_environment() -> FastAPI:
     """One worker of ``jixiao serve --workers N`` (a uvicorn factory): opens the index and its keyword view before serving."""
+    if sys.platform.startswith("linux"):  # a worker ends with its supervisor, even one killed with kill -9
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     options = json.loads(os.environ.get(SERVE_OPTIONS) or "{}")
     app = create_app(load_settings(), require_auth=bool(options.get("require_auth")), cors_origins=options.get("cors") or None, max_upload_mb=int(options.get("max_upload_mb", 20)))
     app.state.workspace.index.warm()

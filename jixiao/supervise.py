@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -39,6 +40,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _die_with_parent() -> None:
+    """Linux: the Chroma server gets SIGTERM if ``jixiao serve`` dies without stopping it (kill -9)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 class ChromaServer:
     """``chroma run --path <home>/chroma`` on a free loopback port."""
 
@@ -55,7 +64,9 @@ class ChromaServer:
             raise ChromaStartError("找不到 chroma 命令（随 chromadb 安装）。请重新安装 jixiao 的依赖，或用 --chroma-url 指定已运行的 Chroma 服务，或改用 --workers 1。")
         self.home.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen([command, "run", "--path", str(self.home / "chroma"), "--host", "127.0.0.1", "--port", str(self.port)], stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                [command, "run", "--path", str(self.home / "chroma"), "--host", "127.0.0.1", "--port", str(self.port)], stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent
+            )
         deadline = time.monotonic() + STARTUP_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
