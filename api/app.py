@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import json
+import os
+import signal
+import sys
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -11,7 +15,7 @@ from api import errors
 from api.deps import ServerConfig
 from api.limits import BodyLimit
 from api.routes import ROUTERS
-from core.settings import Settings
+from core.settings import Settings, load_settings
 from workspace import Workspace
 
 if TYPE_CHECKING:
@@ -36,4 +40,41 @@ def create_app(
     app.add_middleware(BodyLimit, max_body=max_upload_mb * 1024 * 1024, max_upload_mb=max_upload_mb)
     for router in ROUTERS:
         app.include_router(router)
+    app.add_middleware(WorkerHeader)
     return app
+
+
+#: The options of ``jixiao serve`` that its worker processes read (JSON), beside the usual JIXIAO_* settings.
+SERVE_OPTIONS = "JIXIAO_SERVE"
+
+
+def app_from_environment() -> FastAPI:
+    """One worker of ``jixiao serve --workers N`` (a uvicorn factory): opens the index and its keyword view before serving."""
+    if sys.platform.startswith("linux"):  # a worker ends with its supervisor, even one killed with kill -9
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    options = json.loads(os.environ.get(SERVE_OPTIONS) or "{}")
+    app = create_app(load_settings(), require_auth=bool(options.get("require_auth")), cors_origins=options.get("cors") or None, max_upload_mb=int(options.get("max_upload_mb", 20)))
+    app.state.workspace.index.warm()
+    return app
+
+
+class WorkerHeader:
+    """Names the worker process that answered (``X-Jixiao-Worker: <pid>``), for load tests and operators."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        pid = str(os.getpid()).encode()
+
+        async def named(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (b"x-jixiao-worker", pid)]
+            await send(message)
+
+        await self.app(scope, receive, named)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 from platformdirs import user_data_dir
@@ -11,6 +13,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_CORPUS = PROJECT_ROOT / "corpus"
 SAMPLE_CASE = BUNDLED_CORPUS / "cases" / "sample_case.yaml"
+#: Written in the data directory by ``jixiao serve --workers N`` while the Chroma server it started runs.
+CHROMA_SERVER_FILE = "chroma-server.json"
 
 
 class Settings(BaseSettings):
@@ -32,6 +36,25 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Environment settings with explicit overrides (``None`` values are ignored)."""
+    """Environment settings with explicit overrides (``None`` values are ignored).
+
+    Without a Chroma URL, a data directory served by ``jixiao serve --workers N`` is used through
+    that server's Chroma, never opened a second time as an embedded store.
+    """
     given = {key: value for key, value in overrides.items() if value is not None}
-    return Settings.model_validate({**Settings().model_dump(), **given}) if given else Settings()
+    settings = Settings.model_validate({**Settings().model_dump(), **given}) if given else Settings()
+    if settings.chroma_url is None:
+        running = running_chroma(settings.home)
+        if running:
+            settings = settings.model_copy(update={"chroma_url": running})
+    return settings
+
+
+def running_chroma(home: Path) -> str | None:
+    """The address of the Chroma server a live ``jixiao serve`` started for ``home``, if any."""
+    try:
+        found = json.loads((Path(home) / CHROMA_SERVER_FILE).read_text(encoding="utf-8"))
+        os.kill(int(found["pid"]), 0)
+        return str(found["url"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import ipaddress
+import json
+import multiprocessing
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from core.settings import Settings, load_settings
 from jixiao.options import ChromaOption, HomeOption, ensure_bundled_corpus, fail, open_workspace
 
 console = Console()
@@ -29,6 +37,7 @@ def serve(
     port: Annotated[int, typer.Option("--port", help="端口", min=1, max=65535)] = 8765,
     cors: Annotated[list[str] | None, typer.Option("--cors", help="允许跨域访问的来源（Word/WPS 加载项、网页编辑器），可重复", show_default=False)] = None,
     max_upload_mb: Annotated[int, typer.Option("--max-upload-mb", help="上传文件大小上限（MB）", min=1)] = 20,
+    workers: Annotated[int, typer.Option("--workers", help="工作进程数；大于 1 且未指定 --chroma-url 时，自动启动并看管一个 Chroma 服务（chroma run）供各进程共用", min=1, max=32)] = 1,
     home: HomeOption = None,
     chroma_url: ChromaOption = None,
 ) -> None:
@@ -37,18 +46,67 @@ def serve(
     示例：jixiao serve            （本机使用，打开 http://127.0.0.1:8765）
 
           jixiao keys create 评价一部 && jixiao serve --host 0.0.0.0 --cors https://addin.example.com
+
+          jixiao serve --workers 2   （两个工作进程，共用自动启动的 Chroma 服务）
     """
     import uvicorn
 
-    from api.app import create_app
+    from api.app import SERVE_OPTIONS, create_app
 
-    workspace = open_workspace(home, chroma_url)
-    ensure_bundled_corpus(workspace)
     require_auth = not is_loopback(host)
-    app = create_app(workspace.settings, index=workspace.index, require_auth=require_auth, cors_origins=cors, max_upload_mb=max_upload_mb)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    console.print(f"jixiao 已启动：http://{shown}:{port}/  （接口文档 http://{shown}:{port}/docs）" + ("；需要 API 密钥" if require_auth else ""))
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    started = f"jixiao 已启动：http://{shown}:{port}/  （接口文档 http://{shown}:{port}/docs）" + ("；需要 API 密钥" if require_auth else "")
+    if workers == 1:
+        workspace = open_workspace(home, chroma_url)
+        ensure_bundled_corpus(workspace)
+        app = create_app(workspace.settings, index=workspace.index, require_auth=require_auth, cors_origins=cors, max_upload_mb=max_upload_mb)
+        console.print(started)
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+        return
+    with shared_chroma(home, chroma_url) as settings:
+        # The first start's import, and an old data directory's keyword postings, are done once, in a child
+        # process, so that this supervising process stays small and the workers find everything ready.
+        child = multiprocessing.get_context("spawn").Process(target=prepare, args=(str(settings.home), settings.chroma_url))
+        child.start()
+        child.join()
+        if child.exitcode != 0:
+            fail("数据目录准备失败（见上方信息），服务未启动。", 1)
+        os.environ.update({"JIXIAO_HOME": str(settings.home), "JIXIAO_CHROMA_URL": str(settings.chroma_url), SERVE_OPTIONS: json.dumps({"require_auth": require_auth, "cors": cors or [], "max_upload_mb": max_upload_mb})})
+        console.print(f"{started}；{workers} 个工作进程，Chroma 服务 {settings.chroma_url}")
+        uvicorn.run("api.app:app_from_environment", factory=True, workers=workers, host=host, port=port, log_level="warning")
+
+
+def prepare(home: str, chroma_url: str | None) -> None:
+    """Import the bundled corpus on first start and bring the keyword postings up to date (in a child of ``serve``)."""
+    try:
+        workspace = open_workspace(Path(home), chroma_url)
+        ensure_bundled_corpus(workspace)
+        workspace.index.warm()
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # noqa: BLE001 - a message, never a traceback
+        print(f"错误：{type(exc).__name__}: {exc}", file=sys.stderr)
+        sys.exit(1)
+
+
+@contextmanager
+def shared_chroma(home: Path | None, chroma_url: str | None) -> Iterator[Settings]:
+    """The settings the workers share: the given Chroma server, or one started here and stopped on exit."""
+    from jixiao.supervise import ChromaServer, ChromaStartError
+
+    settings = load_settings(home=home, chroma_url=chroma_url)
+    if settings.chroma_url is not None:
+        yield settings
+        return
+    server = ChromaServer(settings.home)
+    try:
+        server.start()
+    except ChromaStartError as exc:
+        fail(str(exc), 1)
+    try:
+        yield settings.model_copy(update={"chroma_url": server.url})
+    finally:
+        server.stop()
 
 
 @keys_app.command("create")

@@ -6,7 +6,6 @@ The CLI, the API and the LangChain retriever all go through :class:`PrecedentInd
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import threading
 import re
@@ -18,15 +17,19 @@ from typing import Any
 
 from retrieval.embedders import Embedder, make_embedder
 from retrieval.intent import intended_kinds
-from retrieval.keyword import KeywordIndex, lexical_overlap
+from retrieval.keyword import lexical_overlap
+from retrieval.keyword_live import LiveKeyword
+from retrieval.keyword_view import ViewSearcher
 from retrieval.search import Hit, Rows, SearchFilters, collapse_near_duplicates, index_text, make_citation, rrf, score_fusion
-from retrieval.store import ChromaStore, DocumentRecord, chunk_key
+from retrieval.store import ChromaStore, DocumentRecord, chunk_key, chunk_metadata
 from retrieval.vector_cache import CachedEmbedder, VectorCache
 
 #: Bump when loading or chunking changes, so re-ingesting picks the change up.
 PIPELINE_VERSION = "chunking-1/context-1/meta-2"
 
 Progress = Callable[[str, int, int, str], None]
+#: (doc_id, generation, chunk ids, chunk texts, chunk metadata) of a document just written to Chroma.
+Written = tuple[str, str, list[str], list[str], list[dict[str, Any]]]
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +60,7 @@ class IngestReport:
     chunks: int = 0
     embedded: int = 0
     seconds: float = 0.0
+    keyword_seconds: float = 0.0  # tokenizing and storing the changed documents' postings
 
 
 def bundle_path(corpus_dir: Path, embedder_name: str) -> Path:
@@ -89,11 +93,9 @@ class PrecedentIndex:
         self.embedder = CachedEmbedder(embedder, VectorCache(self.home / "vectors.sqlite3"))
         self.store = ChromaStore(embedder.name, embedder.dim, path=None if chroma_url else self.home / "chroma", url=chroma_url)
         self.max_bytes = max_bytes
-        self._keyword_dir = self.home / "bm25"
         self._catalog: dict[str, DocumentRecord] | None = None
-        self._keyword: KeywordIndex | None = None
-        self._rows: Rows | None = None
-        self._version: str | None = None
+        self._catalog_seen = -1
+        self.keyword = LiveKeyword(self.home / "keyword.sqlite3", self.store, self._live)
         # Searches run concurrently (the API serves many clients); ingest, removal and the
         # rebuild of the in-memory keyword rows take this lock.
         self._lock = threading.RLock()
@@ -104,20 +106,20 @@ class PrecedentIndex:
 
     # ── catalog ──────────────────────────────────────────────────────────────
     def catalog(self) -> dict[str, DocumentRecord]:
-        catalog = self._catalog
-        if catalog is None:
+        """The committed documents, read again when any process changed the keyword postings' generation."""
+        catalog, generation = self._catalog, self.keyword.generation()
+        if catalog is None or self._catalog_seen != generation:
             catalog = self._catalog = self.store.catalog()
+            self._catalog_seen = generation
         return catalog
+
+    def _live(self) -> dict[str, str]:
+        self._catalog = None
+        return {doc_id: record.generation for doc_id, record in self.catalog().items()}
 
     def _invalidate(self) -> None:
         self._catalog = None
-        self._keyword = None
-        self._rows = None
-        self._version = None
-
-    def version(self) -> str:
-        live = sorted(f"{doc_id}:{record.generation}" for doc_id, record in self.catalog().items())
-        return hashlib.sha1("\n".join([self.embedder.name, *live]).encode("utf-8")).hexdigest()
+        self.keyword.invalidate()
 
     # ── ingest ───────────────────────────────────────────────────────────────
     def ingest(self, paths: Iterable[Path], prune: bool = False, progress: Progress | None = None) -> IngestReport:
@@ -131,13 +133,14 @@ class PrecedentIndex:
         started = time.perf_counter()
         report = IngestReport()
         files, report.failed = discover([Path(p) for p in paths])
+        written: list[Written] = []
         catalog = dict(self.catalog())
         self.store.drop_stale_chunks({doc_id: record.generation for doc_id, record in catalog.items()})
         for number, path in enumerate(files, start=1):
             if progress:
                 progress("file", number, len(files), path.name)
             try:
-                outcome = self._ingest_file(path, catalog, report, progress)
+                outcome = self._ingest_file(path, catalog, report, progress, written)
             except LoadError as exc:
                 report.failed.append((str(path), exc.reason))
                 continue
@@ -147,13 +150,15 @@ class PrecedentIndex:
                 if record.path and not Path(record.path).exists():
                     self.store.remove_document(doc_id)
                     report.removed.append(doc_id)
+        keyword_started = time.perf_counter()
+        self.keyword.write(written)
+        self.keyword.remove(report.removed)
+        report.keyword_seconds = time.perf_counter() - keyword_started
         self._invalidate()
-        if report.added or report.updated or report.removed:
-            self._ensure_keyword()
         report.seconds = time.perf_counter() - started
         return report
 
-    def _ingest_file(self, path: Path, catalog: dict[str, DocumentRecord], report: IngestReport, progress: Progress | None) -> str:
+    def _ingest_file(self, path: Path, catalog: dict[str, DocumentRecord], report: IngestReport, progress: Progress | None, written: list[Written]) -> str:
         # The loaders pull in python-docx and pypdf: imported only when something is ingested.
         from retrieval.chunking import chunk_document
         from retrieval.loaders import LoadError, load_document
@@ -192,6 +197,7 @@ class PrecedentIndex:
         if current is not None:
             self.store.drop_old_generations(doc_id, generation)
         catalog[doc_id] = record
+        written.append((doc_id, generation, [chunk_key(c.doc_id, generation, c.ordinal) for c in chunks], [c.text for c in chunks], [chunk_metadata(meta, generation, c) for c in chunks]))
         report.chunks += len(chunks)
         return "updated" if current is not None else "added"
 
@@ -206,44 +212,18 @@ class PrecedentIndex:
             if doc_id not in self.catalog():
                 return False
             self.store.remove_document(doc_id)
+            self.keyword.remove([doc_id])
             self._invalidate()
             return True
 
     # ── search ───────────────────────────────────────────────────────────────
-    def _ensure_keyword(self) -> tuple[KeywordIndex, Rows]:
-        """The keyword index and rows for the live catalog, rebuilt (once, under the lock) when stale."""
-        keyword, rows = self._keyword, self._rows
-        if keyword is not None and rows is not None and self._version is not None:
-            return keyword, rows
-        with self._lock:
-            return self._refresh_keyword()
+    def warm(self) -> None:
+        """Load the keyword view now rather than at the first search (a server worker before it serves)."""
+        self._ensure_keyword()
 
-    def _refresh_keyword(self) -> tuple[KeywordIndex, Rows]:
-        version = self.version()
-        if self._keyword is not None and self._rows is not None and self._version == version:
-            return self._keyword, self._rows
-        live = {doc_id: record.generation for doc_id, record in self.catalog().items()}
-        loaded = KeywordIndex.load(self._keyword_dir, version)
-        rows = _load_rows(self._keyword_dir, version) if loaded is not None else None
-        if loaded is None or rows is None:
-            ids, texts, metas = [], [], []
-            for page_ids, page_metas, page_texts in self.store.iter_chunks():
-                for chunk_id, meta, text in zip(page_ids, page_metas, page_texts):
-                    if live.get(meta["doc_id"]) == meta["gen"]:
-                        ids.append(chunk_id)
-                        texts.append(text)
-                        metas.append(meta)
-            order = sorted(range(len(ids)), key=lambda i: (metas[i]["doc_id"], metas[i]["ordinal"]))
-            rows = Rows([ids[i] for i in order], [texts[i] for i in order], [metas[i] for i in order])
-            tables = [text for text, meta in zip(rows.texts, rows.metas) if meta.get("section_kind") in ("scoring_table", "findings_list")]
-            loaded = KeywordIndex.build(rows.ids, [rows.index_text(i) for i in range(len(rows.ids))], rows.texts, tables)
-            try:
-                loaded.save(self._keyword_dir, version)
-                _save_rows(self._keyword_dir, version, rows)
-            except OSError as exc:  # only a cache of what Chroma holds: search on from memory, rebuild next time
-                log.warning("关键词索引无法保存到 %s（%s）：本次在内存中使用，下次启动时重建。请检查数据目录的磁盘空间和权限。", self._keyword_dir, exc)
-        self._keyword, self._rows, self._version = loaded, rows, version
-        return loaded, rows
+    def _ensure_keyword(self) -> tuple[ViewSearcher, Rows]:
+        """The keyword searcher and rows of the live catalog, as of the last change by any process."""
+        return self.keyword.current()
 
     def search(self, query: str, k: int = 5, filters: SearchFilters | None = None, mode: str = "hybrid", fetch: int = 50) -> list[Hit]:
         """Top ``k`` passages for ``query``; ``mode`` is hybrid, dense or keyword."""
@@ -315,27 +295,3 @@ class PrecedentIndex:
         meta = rows.metas[i]
         return Hit(chunk_id=rows.ids[i], doc_id=doc_id, text=rows.texts[i], score=1.0, section_kind=meta["section_kind"], doc_kind=meta.get("doc_kind", "report"), year=meta.get("year"), region=meta.get("region"), citation=make_citation(meta))
 
-
-def _save_rows(directory: Path, version: str, rows: Rows) -> None:
-    path = directory / "rows.jsonl"
-    tmp = path.with_suffix(".tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(json.dumps({"version": version}) + "\n")
-            for chunk_id, text, meta in zip(rows.ids, rows.texts, rows.metas):
-                handle.write(json.dumps({"id": chunk_id, "text": text, "meta": meta}, ensure_ascii=False) + "\n")
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def _load_rows(directory: Path, version: str) -> Rows | None:
-    try:
-        with open(directory / "rows.jsonl", encoding="utf-8") as handle:
-            if json.loads(handle.readline()).get("version") != version:
-                return None
-            records = [json.loads(line) for line in handle]
-    except (OSError, ValueError):
-        return None
-    return Rows([r["id"] for r in records], [r["text"] for r in records], [r["meta"] for r in records])

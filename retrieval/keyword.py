@@ -105,7 +105,8 @@ def grow_terms(table_rows: list[str]) -> list[str]:
     terms = sorted({cell.strip() for row in table_rows for cell in row.split("\t") if _TERM_CELL.match(cell.strip())})
     tokenizer = _jieba()
     for term in terms:
-        tokenizer.add_word(term, _TERM_FREQ)
+        if tokenizer.FREQ.get(term) != _TERM_FREQ:  # adding a word again would raise jieba's total, shifting every cut
+            tokenizer.add_word(term, _TERM_FREQ)
     return terms
 
 
@@ -373,4 +374,13 @@ class KeywordIndex:
         query_dict = directory / _QUERY_DICT
         index = cls(ids, None, unit_rows, None, query_dict if query_dict.exists() else None)
         index._chunk_scores, index._unit_scores = chunk_scores, unit_scores
+        return index
+
+    @classmethod
+    def over(cls, ids: list[str], unit_rows: np.ndarray, chunk_scores: Any, unit_scores: Any, tokenizer: Any = None) -> "KeywordIndex":
+        """This index's search over other score sources (objects with ``top(tokens, k, mask)``, as
+        :mod:`retrieval.keyword_view` keeps them); ``tokenizer`` cuts queries (jieba's full one if ``None``)."""
+        index = cls(ids, None, None, None)
+        index._unit_rows = np.asarray(unit_rows, dtype=np.int64)
+        index._chunk_scores, index._unit_scores, index._tokenizer = chunk_scores, unit_scores, tokenizer
         return index

@@ -168,7 +168,7 @@ class ChromaStore:
     # ── chunks ───────────────────────────────────────────────────────────────
     def write_chunks(self, meta: DocumentMeta, generation: str, chunks: list[Chunk], vectors: np.ndarray) -> None:
         ids = [chunk_key(chunk.doc_id, generation, chunk.ordinal) for chunk in chunks]
-        metadatas = [_chunk_metadata(meta, generation, chunk) for chunk in chunks]
+        metadatas = [chunk_metadata(meta, generation, chunk) for chunk in chunks]
         for i in range(0, len(chunks), PAGE):
             self._call(
                 self.chunks.upsert,
@@ -198,6 +198,11 @@ class ChromaStore:
             page = self._call(self.chunks.get, include=include, limit=PAGE, offset=offset)
             yield page["ids"], page["metadatas"], page.get("documents") or [""] * len(page["ids"])
 
+    def document_chunks(self, doc_id: str, generation: str) -> tuple[list[str], list[dict[str, Any]], list[str]]:
+        """The chunks of one committed document generation: ids, metadata, texts (in no particular order)."""
+        page = self._call(self.chunks.get, where={"$and": [{"doc_id": doc_id}, {"gen": generation}]}, include=["metadatas", "documents"])
+        return page["ids"], page["metadatas"], page.get("documents") or [""] * len(page["ids"])
+
     def query(self, vector: np.ndarray, n: int, where: dict[str, Any] | None) -> list[tuple[str, float]]:
         """Nearest chunks as (id, cosine similarity)."""
         total = self._call(self.chunks.count)
@@ -217,7 +222,7 @@ def chunk_key(doc_id: str, generation: str, ordinal: int) -> str:
     return f"{doc_id}@{generation}#{ordinal}"
 
 
-def _chunk_metadata(meta: DocumentMeta, generation: str, chunk: Chunk) -> dict[str, Any]:
+def chunk_metadata(meta: DocumentMeta, generation: str, chunk: Chunk) -> dict[str, Any]:
     data: dict[str, Any] = {
         "doc_id": chunk.doc_id,
         "gen": generation,

@@ -87,9 +87,10 @@ def local_state(home: Path) -> dict[str, str]:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         rows = db.execute("SELECT model, hash, vec FROM vectors ORDER BY model, hash").fetchall()
     state = {"vectors": hashlib.sha256(repr(rows).encode()).hexdigest()}
-    for path in sorted((home / "bm25").rglob("*")):
-        if path.is_file():
-            state[str(path.relative_to(home))] = hashlib.sha256(path.read_bytes()).hexdigest()
+    with closing(sqlite3.connect(home / "keyword.sqlite3")) as db:
+        postings = db.execute("SELECT doc_id, gen, version, arrays FROM docs ORDER BY doc_id").fetchall()
+        postings += db.execute("SELECT seq, doc_id FROM changes ORDER BY seq").fetchall()
+    state["keyword"] = hashlib.sha256(repr(postings).encode()).hexdigest()
     return state
 
 

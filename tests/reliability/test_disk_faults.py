@@ -228,35 +228,31 @@ def _index(home: Path) -> PrecedentIndex:
     return PrecedentIndex(home, HashEmbedder())
 
 
-@pytest.mark.parametrize("target", ["bm25 files", "rows"])
-def test_keyword_index_save(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, target: str) -> None:
-    """The keyword index on disk is a cache of Chroma's chunks: a failed save leaves no partial folder, the old index, and search still works."""
+def test_keyword_index_save(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """The keyword postings are a cache of Chroma's chunks: a full disk leaves the stored ones intact, and search still works."""
     home = tmp_path / "home"
     folder = tmp_path / "docs"
     folder.mkdir()
     (folder / "r01_zhengwuyun.md").write_bytes((REPORTS / "r01_zhengwuyun.md").read_bytes())
     index = _index(home)
     index.ingest([folder])
-    saved = {p.relative_to(home): p.read_bytes() for p in (home / "bm25").rglob("*") if p.is_file()}
+    saved = index.keyword.postings.versions()
+    generation = index.keyword.generation()
 
     (folder / "r06_xueliang.md").write_bytes((REPORTS / "r06_xueliang.md").read_bytes())
-    when = (lambda path: path.parent.name == "bm25.tmp") if target == "bm25 files" else (lambda path: path.name == "rows.tmp")
-    hits = fail_writes(monkeypatch, home, errno.ENOSPC, when)
-    with caplog.at_level(logging.WARNING, logger="retrieval.index"):
+    db = index.keyword.postings._db
+    db.execute(f"PRAGMA max_page_count = {db.execute('PRAGMA page_count').fetchone()[0]}")  # a real SQLITE_FULL
+    with caplog.at_level(logging.WARNING, logger="retrieval.keyword_live"):
         report = index.ingest([folder])
-    assert hits
-    assert report.added == ["r06_xueliang"], "the documents are committed; only the cache could not be saved"
-    assert any("关键词索引无法保存" in record.getMessage() and str(home / "bm25") in record.getMessage() for record in caplog.records)
-    assert index.search("视频监控 在线率", k=3, filters=SearchFilters(doc_ids=["r06_xueliang"])), "search goes on from memory"
-    assert not leftovers(home / "bm25") and not (home / "bm25.tmp").exists() and not (home / "bm25.old").exists()
-    if target == "bm25 files":
-        now = {p.relative_to(home): p.read_bytes() for p in (home / "bm25").rglob("*") if p.is_file()}
-        assert now == saved, "the previous keyword index is intact"
+        assert report.added == ["r06_xueliang"], "the documents are committed; only the cache could not be saved"
+        assert index.search("视频监控 在线率", k=3, filters=SearchFilters(doc_ids=["r06_xueliang"])), "search goes on from memory"
+    assert any("关键词索引无法保存" in record.getMessage() and str(home / "keyword.sqlite3") in record.getMessage() for record in caplog.records)
+    assert index.keyword.postings.versions() == saved and index.keyword.generation() == generation, "the stored postings are intact"
 
-    monkeypatch.undo()
-    reopened = _index(home)  # a restart rebuilds the index the failed save did not keep
+    reopened = _index(home)  # a restart rebuilds from Chroma what the full disk did not keep, and stores it
     assert reopened.search("视频监控 在线率", k=3, filters=SearchFilters(doc_ids=["r06_xueliang"]))
     assert sorted(reopened.catalog()) == ["r01_zhengwuyun", "r06_xueliang"]
+    assert sorted(reopened.keyword.postings.versions()) == ["r01_zhengwuyun", "r06_xueliang"]
 
 
 def _pin_size(cache: VectorCache) -> None:
