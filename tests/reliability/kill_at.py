@@ -6,9 +6,8 @@ The process sends itself SIGKILL, so it dies exactly as under an outside ``kill 
 
 - ``after-vectors``: the N-th document's chunks and vectors are written, its catalog record is not;
 - ``after-commit``: the N-th document's catalog record is committed, its old generation not yet dropped;
-- ``keyword-swap``: the keyword index is written to its temporary folder and not yet swapped in
-  (after an existing index was moved aside, when there was one);
-- ``rows-save``: the keyword index is saved for the new catalog, the passage rows are not.
+- ``keyword-write``: every document is committed to the vector store, the run's keyword postings
+  are tokenized and not yet written (the next search rebuilds them from the store's chunks).
 """
 
 from __future__ import annotations
@@ -40,24 +39,16 @@ def after_nth(owner: Any, name: str, nth: int) -> None:
 
 
 def install(point: str, nth: int) -> None:
-    import retrieval.index
     from retrieval.store import ChromaStore
 
     if point == "after-vectors":
         after_nth(ChromaStore, "write_chunks", nth)
     elif point == "after-commit":
         after_nth(ChromaStore, "commit_document", nth)
-    elif point == "keyword-swap":
-        rename = pathlib.Path.rename
+    elif point == "keyword-write":
+        from retrieval.postings import PostingsStore
 
-        def swap(self: pathlib.Path, target: Any) -> Any:
-            if self.name == "bm25.tmp":
-                die()
-            return rename(self, target)
-
-        pathlib.Path.rename = swap  # type: ignore[method-assign]
-    elif point == "rows-save":
-        retrieval.index._save_rows = lambda *args, **kwargs: die()  # type: ignore[assignment]
+        PostingsStore.put = lambda *args, **kwargs: die()  # type: ignore[method-assign]
     else:
         raise SystemExit(f"unknown kill point {point!r}")
 

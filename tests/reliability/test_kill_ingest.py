@@ -6,20 +6,20 @@ with eight of the files changed into a copy of a complete index (documents
 being replaced, the path where the old generation must stay live until the new
 one is committed, and the unchanged documents must not be touched).
 
-Seven kills land at chosen points, one for each phase of an ingest where a crash
+Six kills land at chosen points, one for each phase of an ingest where a crash
 leaves a different state behind (tests/reliability/kill_at.py runs the CLI and
 sends itself SIGKILL there, so the process dies as under an outside ``kill -9``):
 
 - adding: after the 8th document's vectors are written and before its catalog
   commit (7 documents live, orphan chunks left); right after the 8th catalog
-  commit (8 live, nothing stale); while the keyword index is saved (every
-  document committed, the keyword folder written but not swapped in);
+  commit (8 live, nothing stale); before the keyword postings are written
+  (every document committed, no postings of the run stored: search rebuilds
+  them from the vector store's chunks);
 - replacing: after the 4th changed document's new vectors are written, before
   its commit (its old generation must still be the one found); right after
   the 4th commit, before the old generation is dropped (old chunks stale and
-  invisible); while the keyword index is swapped (the old one moved aside, the
-  new one not yet in place); between the keyword index save and the passage
-  rows save (the two caches disagree on the catalog version).
+  invisible); before the keyword postings are written (the stored postings are
+  the previous generations', which search must not serve for the new ones).
 
 Four more kills (two per kind) land after a delay drawn from the measured
 duration of an uninterrupted run, one in each half of it (shuffled), for what
@@ -33,7 +33,7 @@ above, now hit every time instead of by chance. After every kill:
 - a document that is not catalogued is not found by search (no half document),
   and when replacing, every document is still there, old or new, never absent;
 - a kill at a chosen point left exactly the state of that phase (which documents
-  are live, whether stale chunks or keyword folders are left);
+  are live, whether stale chunks are left, which keyword postings are stored);
 - a re-run completes everything and drops the leftovers of the killed run.
 
 A random run that finishes before its kill (faster than the measured run) does
@@ -49,6 +49,7 @@ import os
 import random
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -72,11 +73,10 @@ KILL_AT = Path(__file__).with_name("kill_at.py")
 PHASES = [
     ("add", "after-vectors", 8),
     ("add", "after-commit", 8),
-    ("add", "keyword-swap", 1),
+    ("add", "keyword-write", 1),
     ("update", "after-vectors", 4),
     ("update", "after-commit", 4),
-    ("update", "keyword-swap", 1),
-    ("update", "rows-save", 1),
+    ("update", "keyword-write", 1),
 ]
 FILES = sorted((ROOT / "corpus" / "reports").glob("r*.md")) + sorted((ROOT / "corpus" / "policies").glob("*.md"))
 DOC_IDS = {path.stem for path in FILES}
@@ -284,13 +284,16 @@ def test_kill_dash_nine_during_ingest_never_leaves_half_a_document(tmp_path: Pat
 
 
 def check_phase_files(home: Path, kind: str, point: str) -> None:
-    """What a kill while the keyword index is saved leaves on disk (read before anything reopens the index)."""
-    keyword = home / "bm25"
-    if point == "keyword-swap":
-        assert not keyword.exists() and (home / "bm25.tmp" / "ids.json").exists(), "killed before the swap: only the new index's temporary folder"
-        assert (home / "bm25.old").exists() == (kind == "update"), "the previous keyword index was moved aside, not deleted"
-    elif point == "rows-save":
-        assert (keyword / "ids.json").exists() and not (keyword / "rows.jsonl").exists(), "keyword index saved, passage rows not"
+    """What a kill before the keyword postings are written leaves on disk (read before anything reopens the index)."""
+    if point != "keyword-write":
+        return
+    postings = home / "keyword.sqlite3"
+    stored: dict[str, str] = {}
+    if postings.exists():
+        with sqlite3.connect(postings) as db:
+            stored = dict(db.execute("SELECT doc_id, gen FROM docs"))
+    # nothing of this run's: an added library has no postings yet, a replaced one only its previous generations
+    assert (stored == {}) if kind == "add" else (set(stored) == set(DOC_IDS)), stored
 
 
 def check_phase_state(state: State, kind: str, point: str, nth: int) -> None:
@@ -301,7 +304,7 @@ def check_phase_state(state: State, kind: str, point: str, nth: int) -> None:
     elif point == "after-commit":  # nth committed; when replacing, its old generation is not yet dropped
         assert state.new == nth and (state.stale > 0) == (kind == "update"), state
         assert state.documents == (nth if kind == "add" else len(DOC_IDS)), state
-    else:  # keyword-swap, rows-save: every document committed, every old generation dropped
+    else:  # keyword-write: every document committed, every old generation dropped
         assert state.new == len(WRITTEN[kind]) and state.stale == 0 and state.documents == len(DOC_IDS), state
 
 
