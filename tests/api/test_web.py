@@ -21,12 +21,12 @@ def test_web_page_end_to_end(server: str, browser: object, tmp_path: Path) -> No
     from docx import Document
     from playwright.sync_api import expect
 
-    # A loaded 2-core CI machine sometimes answers slower than Playwright's 5 s default: wait like a patient user.
-    expect.set_options(timeout=30_000)
+    # A loaded 2-core CI machine (two test workers) sometimes answers slower than Playwright's 5 s default: wait like a patient user.
+    expect.set_options(timeout=60_000)  # two test workers: a kill -9 or README run may share the CPU
 
     context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True, locale="zh-CN")  # type: ignore[attr-defined]
     page = context.new_page()
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(60_000)
     console_errors: list[str] = []
     page.on("console", lambda message: console_errors.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: console_errors.append(str(error)))
