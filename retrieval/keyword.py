@@ -229,14 +229,19 @@ class _Scores:
                 continue
             start, end = int(self.indptr[column]), int(self.indptr[column + 1])
             np.add.at(totals, self.indices[start:end], self.data[start:end])
-        if mask is not None:
-            totals *= mask
-        k = min(k, self.num_docs)
-        if k <= 0:
-            return []
-        best = np.argpartition(-totals, k - 1)[:k]
-        best = best[np.argsort(-totals[best], kind="stable")]
-        return [(int(row), float(totals[row])) for row in best if totals[row] > 0]
+        return best_rows(totals, k, mask)
+
+
+def best_rows(totals: np.ndarray, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+    """The ``k`` rows of highest positive score in ``totals`` (masked in place), best first, ties in row order."""
+    if mask is not None:
+        totals *= mask
+    k = min(k, len(totals))
+    if k <= 0:
+        return []
+    best = np.argpartition(-totals, k - 1)[:k]
+    best = best[np.argsort(-totals[best], kind="stable")]
+    return [(int(row), float(totals[row])) for row in best if totals[row] > 0]
 
 
 class KeywordIndex:

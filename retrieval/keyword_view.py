@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from retrieval.keyword import KEYWORD_VERSION, KeywordIndex, bigrams, index_tokens, tokenize, units
+from retrieval.keyword import KEYWORD_VERSION, KeywordIndex, best_rows, bigrams, index_tokens, tokenize, units
 from retrieval.postings import DocPostings
 from retrieval.search import Rows
 
@@ -130,14 +130,7 @@ class _Scorer:
             idf = np.float32(math.log(1 + (self.n - df + 0.5) / (df + 0.5)))
             tfc = tf / (K1 * ((1 - B) + B * self.length[slots] / self.avgdl) + tf)
             totals[slots] += (idf * tfc).astype(np.float32) * self.alive[slots]
-        if mask is not None:
-            totals *= mask
-        k = min(k, self.num_docs)
-        if k <= 0:
-            return []
-        best = np.argpartition(-totals, k - 1)[:k]
-        best = best[np.argsort(-totals[best], kind="stable")]
-        return [(int(row), float(totals[row])) for row in best if totals[row] > 0]
+        return best_rows(totals, k, mask)
 
 
 class _QueryDict:
