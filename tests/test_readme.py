@@ -26,14 +26,12 @@ import re
 import shutil
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, free_port
+from conftest import ROOT, free_port, wait_for_health
 
 pytestmark = pytest.mark.slow
 
@@ -126,19 +124,8 @@ def serve(env: dict[str, str], clone: Path) -> Iterator[object]:
         log = open(clone / f"serve-{port}.log", "wb")  # noqa: SIM115 - closed with the process
         process = subprocess.Popen(["bash", "-c", f"exec {command} --port {port}"], cwd=clone, env=env, stdout=log, stderr=subprocess.STDOUT)
         started.append(process)
-        deadline = time.monotonic() + 180
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"{command!r} exited with {process.returncode}:\n{(clone / f'serve-{port}.log').read_text()}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as response:
-                    if response.status == 200:
-                        return port
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"{command!r} did not answer /health:\n{(clone / f'serve-{port}.log').read_text()}")
-            time.sleep(0.3)
+        wait_for_health(process, f"http://127.0.0.1:{port}", clone / f"serve-{port}.log", 180, repr(command))
+        return port
 
     yield start
     for process in started:
