@@ -21,6 +21,8 @@ from pathlib import Path
 import httpx
 
 from core.settings import CHROMA_SERVER_FILE
+from retrieval.errors import StoreError
+from retrieval.store_lock import hold_embedded_store, release_embedded_store
 
 STARTUP_SECONDS = 60.0
 
@@ -63,6 +65,10 @@ class ChromaServer:
         if command is None:
             raise ChromaStartError("找不到 chroma 命令（随 chromadb 安装）。请重新安装 jixiao 的依赖，或用 --chroma-url 指定已运行的 Chroma 服务，或改用 --workers 1。")
         self.home.mkdir(parents=True, exist_ok=True)
+        try:  # the folder is Chroma's while it runs: no embedded opener meanwhile (an ingest started before serve)
+            hold_embedded_store(self.home / "chroma", holder=f"chroma run（jixiao serve 的 Chroma 服务，{self.url}）")
+        except StoreError as exc:
+            raise ChromaStartError(str(exc)) from None
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 [command, "run", "--path", str(self.home / "chroma"), "--host", "127.0.0.1", "--port", str(self.port)], stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent
@@ -90,3 +96,4 @@ class ChromaServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=20)
+        release_embedded_store(self.home / "chroma")

@@ -26,6 +26,7 @@ from chromadb.config import Settings as ChromaSettings
 
 from retrieval.errors import StoreError  # defined apart from chromadb so the API can catch it cheaply
 from retrieval.models import Chunk, DocumentMeta
+from retrieval.store_lock import hold_embedded_store
 
 CHUNKS = "jixiao_chunks"
 DOCUMENTS = "jixiao_documents"
@@ -97,6 +98,7 @@ def _client(path: Path | None, url: str | None) -> Any:
         except Exception as exc:
             raise StoreError(f"无法连接 Chroma 服务 {url}（{type(exc).__name__}）。请确认已用 `chroma run --host … --port …` 启动，或取消 JIXIAO_CHROMA_URL 改用本地库。") from exc
     assert path is not None
+    hold_embedded_store(path)
     path.mkdir(parents=True, exist_ok=True)
     try:
         return chromadb.PersistentClient(path=str(path), settings=settings)
