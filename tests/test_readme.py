@@ -114,27 +114,39 @@ def _local(command: str, scratch: Path) -> str:
     return command.replace("/tmp/", f"{scratch}/")
 
 
-@pytest.fixture()
-def serve(env: dict[str, str], clone: Path) -> Iterator[object]:
-    """Start a ``jixiao serve …`` command on a free port; stop it afterwards."""
-    started: list[subprocess.Popen[bytes]] = []
+class Servers:
+    """``jixiao serve …`` commands on free ports, one at a time: the one-worker server holds the data directory,
+    so each is stopped before the next example runs on that directory."""
 
-    def start(command: str) -> int:
+    def __init__(self, env: dict[str, str], clone: Path) -> None:
+        self.env, self.clone = env, clone
+        self.running: subprocess.Popen[bytes] | None = None
+
+    def start(self, command: str) -> int:
+        self.stop()
         port = free_port()
-        log = open(clone / f"serve-{port}.log", "wb")  # noqa: SIM115 - closed with the process
-        process = subprocess.Popen(["bash", "-c", f"exec {command} --port {port}"], cwd=clone, env=env, stdout=log, stderr=subprocess.STDOUT)
-        started.append(process)
-        wait_for_health(process, f"http://127.0.0.1:{port}", clone / f"serve-{port}.log", 180, repr(command))
+        log = open(self.clone / f"serve-{port}.log", "wb")  # noqa: SIM115 - closed with the process
+        self.running = subprocess.Popen(["bash", "-c", f"exec {command} --port {port}"], cwd=self.clone, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        wait_for_health(self.running, f"http://127.0.0.1:{port}", self.clone / f"serve-{port}.log", 180, repr(command))
         return port
 
-    yield start
-    for process in started:
-        process.terminate()
+    def stop(self) -> None:
+        if self.running is None:
+            return
+        self.running.terminate()
         try:
-            process.wait(timeout=10)
+            self.running.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            self.running.kill()
+            self.running.wait()
+        self.running = None
+
+
+@pytest.fixture()
+def serve(env: dict[str, str], clone: Path) -> Iterator[Servers]:
+    servers = Servers(env, clone)
+    yield servers
+    servers.stop()
 
 
 def test_the_readme_lists_what_it_runs() -> None:
@@ -145,16 +157,17 @@ def test_the_readme_lists_what_it_runs() -> None:
     assert "某文档编号" not in "".join(blocks) and "../shared" not in "".join(blocks)
 
 
-def test_every_readme_example_runs(clone: Path, env: dict[str, str], scratch: Path, serve: object) -> None:
+def test_every_readme_example_runs(clone: Path, env: dict[str, str], scratch: Path, serve: Servers) -> None:
     failures: list[str] = []
     ran = 0
     for block in readme_blocks():
         if any(marker in block for marker, _ in SKIPPED_BLOCKS):
             continue
         if API_BLOCK in block:
-            port = serve(f"{sys.executable} -m jixiao serve")  # type: ignore[operator]
+            port = serve.start(f"{sys.executable} -m jixiao serve")
             script = _local(block.replace(API_BLOCK, f"J=http://127.0.0.1:{port}"), scratch)
             proc = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=clone, env=env, capture_output=True, text=True, timeout=600)
+            serve.stop()
             ran += 1
             if proc.returncode != 0 or ERROR_ANSWER.search(proc.stdout):
                 failures.append(f"HTTP API block: exit {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
@@ -164,7 +177,8 @@ def test_every_readme_example_runs(clone: Path, env: dict[str, str], scratch: Pa
                 continue
             ran += 1
             if re.match(r"\s*jixiao serve\b", command):
-                serve(command.split("#")[0].strip())  # type: ignore[operator]
+                serve.start(command.split("#")[0].strip())  # answers /health, then stops before the next example
+                serve.stop()
                 continue
             proc = subprocess.run(["bash", "-c", _local(command, scratch)], cwd=clone, env=env, capture_output=True, text=True, timeout=600)
             allowed = (0, 1) if "--strict" in command else (0,)
