@@ -42,8 +42,10 @@ def structural_checks(case: Case, index: TreeIndex, table: NodeTable, findings: 
     paths, weights, scores = tree.paths, table.weights, table.scores
     for position, kids in sorted(tree.children.items()):  # the parents, in pre-order
         # The node's own weight: written in the case, or its share of a parent's split: even.
-        # (A node with neither takes its children's sum, which then adds up by definition.)
-        if tree.nodes[position].split is None:
+        # (A node with neither takes its children's sum, which then adds up by definition: not summed again.)
+        up = tree.parents[position]
+        given = tree.weights[position] is not None or (up >= 0 and tree.nodes[up].split == "even")
+        if given and tree.nodes[position].split is None:
             path = paths[position]
             declared = weights[position]
             children_sum = sum([weights[k] for k in kids], Decimal(0))

@@ -71,6 +71,7 @@ def _score(case: Case) -> ScoreResult:
     appliers: dict[str, RuleFunction] = {}
     missing: list[str] = []
     attached_at: list[int] = []
+    over: list[int] = []  # positions scored above their weight
     places = quantum(decimals)  # quantize() inlined below: the loops round 10,000 times
     # The loop body runs 10,000 times on a large case: positions instead of paths, counts by .get (a Counter's
     # __missing__ is a Python call), figures in flat lists; result objects, rates and audits are written when
@@ -96,23 +97,28 @@ def _score(case: Case) -> ScoreResult:
         apply = appliers.get(rule_type)
         if apply is None:
             apply = appliers[rule_type] = REGISTRY[rule_type].apply
-        outcome = apply(rule, _context(RuleContext, (weights[i], counted, fund_values, decimals, attached, waived)))
+        weight = weights[i]
+        outcome = apply(rule, _context(RuleContext, (weight, counted, fund_values, decimals, attached, waived)))
         value = exact[i] = outcome.score
         if outcome.missing_value:
             missing.append(path)
         reasons[i] = outcome.reason
         try:
-            rounded[i] = value.quantize(places, ROUND_HALF_UP)
+            score = rounded[i] = value.quantize(places, ROUND_HALF_UP)
         except InvalidOperation:  # more digits than the context holds: quantize() widens it
-            rounded[i] = quantize(value, decimals)
+            score = rounded[i] = quantize(value, decimals)
+        if score > weight:
+            over.append(i)
     # Then the parents, deepest first (reversed pre-order), so that every child is summed before its parent.
     for i in sorted(children_of, reverse=True):
         value = exact[i] = sum([source[k] for k in children_of[i]], ZERO)
         try:
-            rounded[i] = value.quantize(places, ROUND_HALF_UP)
+            score = rounded[i] = value.quantize(places, ROUND_HALF_UP)
         except InvalidOperation:
-            rounded[i] = quantize(value, decimals)
-    over = [i for i, (score, weight) in enumerate(zip(rounded, weights)) if score > weight]
+            score = rounded[i] = quantize(value, decimals)
+        if score > weights[i]:
+            over.append(i)
+    over.sort()  # pre-order, as the checks list them
 
     table = NodeTable(tree, weights, rounded, reasons, counts, waived_at, weighed, fund_values, decimals)
     total = quantize(sum([source[i] for i in tree.roots], ZERO), decimals)  # the roots, in order

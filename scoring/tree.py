@@ -61,25 +61,35 @@ class Tree:
         self.roots: list[int] = self._visit(roots, "", -1, 1)
 
     def _visit(self, siblings: list[Indicator], prefix: str, parent: int, level: int) -> list[int]:
-        paths, add_node, add_level, add_parent = self.paths, self.nodes.append, self.levels.append, self.parents.append
-        add_path, add_slot, add_weight, add_rule = paths.append, self.slots.append, self.weights.append, self.rules.append
-        kids: list[int] = []
-        add_kid, add_leaf = kids.append, self.leaves.append
+        start, count = len(self.paths), len(siblings)
+        if not any([node.children for node in siblings]):
+            # Only leaves (most groups of a large tree): every list grows by one comprehension, not a loop.
+            self.paths += [prefix + node.name for node in siblings]
+            self.nodes += siblings
+            self.levels += [level] * count
+            self.parents += [parent] * count
+            self.slots += range(count)
+            self.weights += [node.weight for node in siblings]
+            self.rules += [node.rule for node in siblings]
+            kids = list(range(start, start + count))
+            self.leaves += kids
+            return kids
+        kids = []
         for slot, node in enumerate(siblings):
-            at = len(paths)
+            at = len(self.paths)
             path = prefix + node.name
-            add_path(path)
-            add_node(node)
-            add_level(level)
-            add_parent(parent)
-            add_slot(slot)
-            add_weight(node.weight)
-            add_rule(node.rule)
-            add_kid(at)
+            self.paths.append(path)
+            self.nodes.append(node)
+            self.levels.append(level)
+            self.parents.append(parent)
+            self.slots.append(slot)
+            self.weights.append(node.weight)
+            self.rules.append(node.rule)
+            kids.append(at)
             if node.children:
                 self.children[at] = self._visit(node.children, path + PATH_SEPARATOR, at, level + 1)
             else:
-                add_leaf(at)
+                self.leaves.append(at)
         return kids
 
     @property

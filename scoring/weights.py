@@ -48,5 +48,5 @@ def weights_at(case: Case, tree: Tree) -> list[Decimal]:
     # Deepest first (reversed pre-order), so that every child has its weight before its parent adds it.
     for position in range(len(weights) - 1, -1, -1):
         if weights[position] is None:
-            weights[position] = sum([cast(Decimal, weights[k]) for k in children.get(position, ())], ZERO)
+            weights[position] = sum([weights[k] for k in children.get(position, ())], ZERO)  # type: ignore[type-var]  # children come first
     return cast(list[Decimal], weights)  # every None was filled

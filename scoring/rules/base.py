@@ -142,8 +142,14 @@ class RuleOutcome:
 
 
 def clamp(score: Decimal, weight: Decimal) -> Decimal:
-    """Floor at 0 (扣完为止) and cap at the weight (得分不超过分值)."""
-    return min(max(score, ZERO), weight)
+    """Floor at 0 (扣完为止) and cap at the weight (得分不超过分值).
+
+    ``min(max(score, 0), weight)`` written out (every leaf calls it): the same object comes back as from
+    min and max, which keep the first argument on a tie.
+    """
+    if score < ZERO:
+        score = ZERO
+    return weight if weight < score else score
 
 
 RuleFunction = Callable[[Any, RuleContext], RuleOutcome]
