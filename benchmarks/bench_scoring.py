@@ -9,8 +9,9 @@ beyond parsing) and the time to score it (the pure engine), each as min and
 median over the repeats, in wall-clock time and in this process's CPU time
 (a machine shared with other work inflates the wall clock, much less the CPU
 time); then scoring plus reading every node's audit (what ``jixiao score`` and
-``--json`` pay: audits are written on first read); and a baseline, the same
-engine on a 100-leaf case, so the ratio shows how cost grows with size.
+``--json`` pay: node results and their audits are built on first read); and a
+baseline, the same engine on a 100-leaf case, so the ratio shows how cost grows
+with size.
 Aim: scoring under 100 ms median.
 """
 
@@ -107,7 +108,7 @@ def main() -> None:
     small = Case.model_validate(generate(100, 500))
     baseline = timed(lambda: score_case(small), args.repeat * 4)
 
-    # What a caller that shows every audit pays on top (``jixiao score``, ``--json``): the audits are written on first read.
+    # What a caller that shows every audit pays on top (``jixiao score``, ``--json``): nodes and audits are built on first read.
     audits = timed(lambda: [node.audit for node in score_case(case).nodes], args.repeat)
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")

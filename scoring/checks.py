@@ -10,7 +10,8 @@ from scoring.funds import FUND_LABELS, FUND_UNITS
 from scoring.grades import grade_for
 from scoring.models import Case
 from scoring.numbers import fmt, fmt_short, quantize
-from scoring.results import Check, ScoreResult
+from scoring.results import Check, NodeResult, ScoreResult
+from scoring.table import NodeTable
 from scoring.tree import TreeIndex
 
 
@@ -33,34 +34,33 @@ class Marks(NamedTuple):
     unattached: int  # findings that name no indicator
 
 
-def structural_checks(
-    case: Case, index: TreeIndex, weights: dict[str, Decimal], result: ScoreResult, findings: Counter[str], marks: Marks
-) -> list[Check]:
+def structural_checks(case: Case, index: TreeIndex, table: NodeTable, findings: Counter[str], marks: Marks) -> list[Check]:
     """Weights that do not add up, scores above weight, loose findings, missing values."""
     d = case.rounding.decimals
     checks: list[Check] = []
-    nodes = index.nodes
-    rows = result.nodes  # aligned with index.nodes
-    for position, kids in sorted(index.children.items()):  # the parents, in pre-order
-        item = nodes[position]
-        node = item.node
+    tree = index.tree
+    paths, weights, scores = tree.paths, table.weights, table.scores
+    for position, kids in sorted(tree.children.items()):  # the parents, in pre-order
         # The node's own weight: written in the case, or its share of a parent's split: even.
-        # (A node with neither takes its children's sum, which then adds up by definition.)
-        if node.split is None:
-            declared = weights[item.path]
-            children_sum = sum([rows[k].weight for k in kids], Decimal(0))
+        # (A node with neither takes its children's sum, which then adds up by definition: not summed again.)
+        up = tree.parents[position]
+        given = tree.weights[position] is not None or (up >= 0 and tree.nodes[up].split == "even")
+        if given and tree.nodes[position].split is None:
+            path = paths[position]
+            declared = weights[position]
+            children_sum = sum([weights[k] for k in kids], Decimal(0))
             if children_sum != declared:
                 checks.append(
                     Check(
                         kind="weight_sum",
                         severity="error",
-                        location=item.path,
-                        message=f"“{item.path}”下级分值合计 {fmt_short(children_sum, d)}，与本级分值 {fmt_short(declared, d)} 不符",
+                        location=path,
+                        message=f"“{path}”下级分值合计 {fmt_short(children_sum, d)}，与本级分值 {fmt_short(declared, d)} 不符",
                         stated=declared,
                         computed=children_sum,
                     )
                 )
-    root_sum = sum((weights[node.name] for node in case.indicators), Decimal(0))
+    root_sum = sum([weights[i] for i in tree.roots], Decimal(0))
     if root_sum != case.full_score:
         checks.append(
             Check(
@@ -72,15 +72,15 @@ def structural_checks(
                 computed=root_sum,
             )
         )
-    for over in [rows[k] for k in marks.over]:
+    for k in marks.over:
         checks.append(
             Check(
                 kind="score_above_weight",
                 severity="error",
-                location=over.path,
-                message=f"“{over.path}”得分 {fmt(over.score, d)} 超过分值 {fmt_short(over.weight, d)}",
-                stated=over.weight,
-                computed=over.score,
+                location=paths[k],
+                message=f"“{paths[k]}”得分 {fmt(scores[k], d)} 超过分值 {fmt_short(weights[k], d)}",
+                stated=weights[k],
+                computed=scores[k],
             )
         )
     for i in (i for i, finding in enumerate(case.findings) if finding.indicator is None) if marks.unattached else ():
@@ -95,12 +95,12 @@ def structural_checks(
             )
         )
     # Pre-order, like the tree; only leaves with findings need a look.
-    for result_node in [rows[k] for k in marks.attached]:
-        attached = findings[result_node.path]
+    for k in marks.attached:
+        path = paths[k]
+        attached = findings[path]
         if not attached:
             continue
-        item = index.by_path[result_node.path]
-        rule = item.node.rule
+        rule = tree.nodes[k].rule
         if rule is None:
             continue
         explicit = getattr(rule, "count", None) if rule.type == "per_finding" else None
@@ -109,20 +109,20 @@ def structural_checks(
                 Check(
                     kind="finding_count",
                     severity="warning",
-                    location=item.path,
-                    message=f"“{item.path}”按 {explicit} 例扣分，但问题清单中挂在该指标上的有 {attached} 条",
+                    location=path,
+                    message=f"“{path}”按 {explicit} 例扣分，但问题清单中挂在该指标上的有 {attached} 条",
                     stated=Decimal(explicit),
                     computed=Decimal(attached),
                 )
             )
         counts_findings = rule.type in FINDING_RULES or (rule.type == "tiered" and rule.of == "findings")
-        if not counts_findings and result_node.score == weights[item.path]:
+        if not counts_findings and scores[k] == weights[k]:
             checks.append(
                 Check(
                     kind="finding_without_deduction",
                     severity="warning",
-                    location=item.path,
-                    message=f"问题清单中有 {attached} 条挂在“{item.path}”上，但该指标得满分",
+                    location=path,
+                    message=f"问题清单中有 {attached} 条挂在“{path}”上，但该指标得满分",
                 )
             )
     for path in marks.missing:
@@ -148,7 +148,9 @@ def stated_checks(case: Case, index: TreeIndex, result: ScoreResult) -> list[Che
         return []
     d = case.rounding.decimals
     checks: list[Check] = []
-    by_path = {node.path: node for node in result.nodes}
+
+    def at(key: str) -> NodeResult:
+        return result.node_at(index.position(key))
 
     def add(kind: str, location: str, message: str, stated_value: object, computed_value: object, severity: str = "error", key: str = "") -> None:
         # Where this figure is written (stated.places), else the case's whole source.
@@ -184,22 +186,22 @@ def stated_checks(case: Case, index: TreeIndex, result: ScoreResult) -> list[Che
             case.full_score,
         )
     for key, value in stated.scores.items():
-        node = by_path[index.resolve(key).path]
+        node = at(key)
         if _differs(value, node.score, d):
             add("stated_score", node.path, f"“{node.path}”报告所写得分 {fmt(value, d)}，按规则重算为 {fmt(node.score, d)}（{node.audit}）", value, node.score, key=key)
         weight = stated.weights.get(key, node.weight)
         if value > weight:
             add("stated_above_weight", node.path, f"“{node.path}”报告所写得分 {fmt(value, d)} 超过分值 {fmt_short(weight, d)}", value, weight, key=key)
     for key, value in stated.weights.items():
-        node = by_path[index.resolve(key).path]
+        node = at(key)
         if value != node.weight:
             add("stated_weight", node.path, f"“{node.path}”报告所写分值 {fmt_short(value, d)}，应为 {fmt_short(node.weight, d)}", value, node.weight, key=key)
     for key, value in stated.rates.items():
-        node = by_path[index.resolve(key).path]
+        node = at(key)
         if node.rate is not None and _differs(value, node.rate, stated_precision(value)):
             add("stated_rate", node.path, f"“{node.path}”报告所写得分率 {value}%，按得分 / 分值应为 {fmt(node.rate, d)}%", value, node.rate, key=key)
     for i, group in enumerate(stated.groups):
-        members = [by_path[index.resolve(key).path] for key in group.members]
+        members = [at(key) for key in group.members]
         names = " + ".join(node.name for node in members)
         weight = sum((node.weight for node in members), Decimal(0))
         score = sum((node.score for node in members), Decimal(0))

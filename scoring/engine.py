@@ -6,19 +6,18 @@ import gc
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from functools import partial
-from typing import Any
 
 from scoring.checks import Marks, stated_checks, structural_checks
 from scoring.funds import compute_funds
 from scoring.grades import grade_for
 from scoring.models import Case, Finding
-from scoring.numbers import HUNDRED, ZERO, fmt, quantize, quantum
-from scoring.results import NodeResult, ScoreResult
+from scoring.numbers import HUNDRED, ZERO, quantize, quantum
+from scoring.results import ScoreResult
 from scoring.rules import REGISTRY, RuleContext
-from scoring.rules.base import Audit, RuleFunction
-from scoring.tree import TreeIndex
-from scoring.weights import resolve_weights
+from scoring.rules.base import RuleFunction
+from scoring.table import NodeTable
+from scoring.tree import Tree, TreeIndex
+from scoring.weights import weights_at
 
 
 #: Rules that may read each finding's 问题定性 or severity (``weighted``); the rest only count.
@@ -53,109 +52,95 @@ def collector_paused() -> Iterator[None]:
 def _score(case: Case) -> ScoreResult:
     decimals = case.rounding.decimals
     index = TreeIndex(case)
-    located = index.nodes
-    children_of = index.children
-    weights = resolve_weights(case, located, children_of)
+    tree = index.tree
+    paths, rules, children_of = tree.paths, tree.rules, tree.children
+    weights = weights_at(case, tree)
     funds = compute_funds(case.funds, decimals)
     findings, waived_by_leaf, unattached = index.finding_counts(case.findings)
     by_leaf: dict[str, list[Finding]] | None = None  # grouped only if some rule weighs findings by kind
 
     fund_values = funds.values
-    size = len(located)
+    size = len(paths)
     exact: list[Decimal] = [ZERO] * size
     rounded: list[Decimal] = [ZERO] * size
+    reasons: list[str | None] = [None] * size
+    counts: list[int] = [0] * size
+    waived_at: list[int] = [0] * size
+    weighed: dict[int, Sequence[Finding]] = {}  # the findings a weighing rule read, by position
     source = rounded if case.rounding.totals == "sum_of_rounded" else exact
-    rows: list[Any] = [None] * size  # NodeResults, filled from the last
     appliers: dict[str, RuleFunction] = {}
     missing: list[str] = []
-    over: list[int] = []
     attached_at: list[int] = []
-    places = quantum(decimals)  # quantize() inlined below: the loop rounds 20,000 times
-    # Reversed pre-order visits every child before its parent. The loop body runs 10,000 times on a large
-    # case: positions instead of paths, counts by .get (a Counter's __missing__ is a Python call), and the
-    # audits left as functions that write them when read (see RuleOutcome).
-    for i in range(size - 1, -1, -1):
-        path, node, level, parent, _ = located[i]
-        weight = weights[path]
-        if node.children:
-            kids = children_of[i]
-            value = sum([source[k] for k in kids], ZERO)
-            rule_type, reason, counted = None, None, 0
-        else:
-            rule = node.rule
-            assert rule is not None  # guaranteed by the model
-            rule_type = rule.type
-            listed = findings.get(path, 0)
-            counted = listed
-            waived = 0
-            attached: Sequence[Finding] = ()
-            if listed:
-                attached_at.append(i)
-                if waived_by_leaf:
-                    waived = waived_by_leaf.get(path, 0)
-                    counted -= waived
-                if rule_type in WEIGHING_RULES and rule.weighted:
-                    if by_leaf is None:
-                        by_leaf = index.findings_by_leaf(case.findings)
-                    attached = by_leaf.get(path, ())
-            apply = appliers.get(rule_type)
-            if apply is None:
-                apply = appliers[rule_type] = REGISTRY[rule_type].apply
-            outcome = apply(rule, _context(RuleContext, (weight, counted, fund_values, decimals, attached, waived)))
-            value = outcome.score
-            if outcome.missing_value:
-                missing.append(path)
-            audit: Audit = outcome.explain
-            reason = outcome.reason
-        exact[i] = value
+    over: list[int] = []  # positions scored above their weight
+    places = quantum(decimals)  # quantize() inlined below: the loops round 10,000 times
+    # The loop body runs 10,000 times on a large case: positions instead of paths, counts by .get (a Counter's
+    # __missing__ is a Python call), figures in flat lists; result objects, rates and audits are written when
+    # read (scoring.table).
+    for i in tree.leaves:
+        rule = rules[i]
+        assert rule is not None  # a leaf has a rule: the model requires it
+        rule_type = rule.type
+        path = paths[i]
+        counted = findings.get(path, 0)
+        waived = 0
+        attached: Sequence[Finding] = ()
+        if counted:
+            attached_at.append(i)
+            if waived_by_leaf:
+                waived = waived_at[i] = waived_by_leaf.get(path, 0)
+                counted -= waived
+            if rule_type in WEIGHING_RULES and rule.weighted:
+                if by_leaf is None:
+                    by_leaf = index.findings_by_leaf(case.findings)
+                attached = weighed[i] = by_leaf.get(path, ())
+            counts[i] = counted
+        apply = appliers.get(rule_type)
+        if apply is None:
+            apply = appliers[rule_type] = REGISTRY[rule_type].apply
+        weight = weights[i]
+        outcome = apply(rule, _context(RuleContext, (weight, counted, fund_values, decimals, attached, waived)))
+        value = exact[i] = outcome.score
+        if outcome.missing_value:
+            missing.append(path)
+        reasons[i] = outcome.reason
         try:
-            score = value.quantize(places, ROUND_HALF_UP)
-            rate = (score / weight * HUNDRED).quantize(places, ROUND_HALF_UP) if weight else None
+            score = rounded[i] = value.quantize(places, ROUND_HALF_UP)
         except InvalidOperation:  # more digits than the context holds: quantize() widens it
-            score = quantize(value, decimals)
-            rate = quantize(score / weight * HUNDRED, decimals) if weight else None
-        rounded[i] = score
-        if rule_type is None:
-            audit = partial(_sum_audit, [rows[k] for k in kids], score, decimals)
+            score = rounded[i] = quantize(value, decimals)
         if score > weight:
             over.append(i)
-        rows[i] = NodeResult.built(
-            {
-                "path": path, "name": node.name, "level": level, "parent": parent, "is_leaf": not node.children,
-                "weight": weight, "score": score, "rate": rate, "rule": rule_type, "reason": reason, "findings": counted,
-            },
-            audit,
-        )
-    for marked in (missing, over, attached_at):
-        marked.reverse()  # pre-order, as the checks list them
+    # Then the parents, deepest first (reversed pre-order), so that every child is summed before its parent.
+    for i in sorted(children_of, reverse=True):
+        value = exact[i] = sum([source[k] for k in children_of[i]], ZERO)
+        try:
+            score = rounded[i] = value.quantize(places, ROUND_HALF_UP)
+        except InvalidOperation:
+            score = rounded[i] = quantize(value, decimals)
+        if score > weights[i]:
+            over.append(i)
+    over.sort()  # pre-order, as the checks list them
 
-    total = quantize(sum([source[i] for i, up in enumerate(index.parents) if up < 0], ZERO), decimals)  # the roots, in order
-    grade = grade_for(total, case.full_score, case.grading)
-    # Built without validating again what the engine computed (the nodes were built so too: NodeResult.built).
-    result = ScoreResult.model_construct(
-        project=case.project.name,
-        full_score=case.full_score,
-        total=total,
-        rate=quantize(total / case.full_score * HUNDRED, decimals),
-        grade=grade,
-        nodes=rows,
-        funds=funds.metrics,
-        checks=[],
+    table = NodeTable(tree, weights, rounded, reasons, counts, waived_at, weighed, fund_values, decimals)
+    total = quantize(sum([source[i] for i in tree.roots], ZERO), decimals)  # the roots, in order
+    # Built without validating again what the engine computed; its nodes are built when first read.
+    result = ScoreResult.built(
+        {
+            "project": case.project.name,
+            "full_score": case.full_score,
+            "total": total,
+            "rate": quantize(total / case.full_score * HUNDRED, decimals),
+            "grade": grade_for(total, case.full_score, case.grading),
+            "funds": funds.metrics,
+            "checks": [],
+        },
+        table,
     )
     checks = [
-        *structural_checks(case, index, weights, result, findings, Marks(missing, over, attached_at, unattached)),
+        *structural_checks(case, index, table, findings, Marks(missing, over, attached_at, unattached)),
         *funds.checks,
         *stated_checks(case, index, result),
     ]
     return result.model_copy(update={"checks": checks})
-
-
-def _sum_audit(children: list[NodeResult], score: Decimal, decimals: int) -> str:
-    """A parent's audit: its children's rounded scores added up (one child: its score carried up)."""
-    text = fmt(score, decimals)
-    if len(children) == 1:  # not an identity like 2.50 = 2.50
-        return f"同“{children[0].name}”得分 {text}"
-    return f"{' + '.join([fmt(child.score, decimals) for child in children])} = {text}"
 
 
 _context = tuple.__new__  # a RuleContext from a plain tuple, without the NamedTuple's Python-level __new__

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import re
 
@@ -101,6 +101,14 @@ _set = object.__setattr__
 _NODE_FIELDS = set(NodeResult.model_fields)
 
 
+class NodeSource(Protocol):
+    """What a lazily built result reads its nodes from (the engine's :class:`scoring.table.NodeTable`)."""
+
+    def all(self) -> list[NodeResult]: ...
+
+    def node(self, i: int) -> NodeResult: ...
+
+
 class FundMetric(ResultModel):
     key: str
     label: str
@@ -152,6 +160,75 @@ class ScoreResult(ResultModel):
     nodes: list[NodeResult]
     funds: list[FundMetric]
     checks: list[Check]
+    #: The engine's node table, when ``nodes`` has not been read yet (see :meth:`built`).
+    _table: NodeSource | None = PrivateAttr(default=None)
+
+    @classmethod
+    def built(cls, fields: dict[str, Any], table: "NodeSource") -> "ScoreResult":
+        """A result from the engine's figures, its nodes built from ``table`` when ``nodes`` is first read.
+
+        ``fields`` has every field but ``nodes``, in order. Most callers of a 10,000-leaf score read the
+        total and the checks, or a few nodes; the rest are never built.
+        """
+        result = _new_model(cls)
+        _set(result, "__dict__", fields)
+        _set(result, "__pydantic_fields_set__", _RESULT_FIELDS)
+        _set(result, "__pydantic_extra__", None)
+        _set(result, "__pydantic_private__", {"_table": table})
+        return result
+
+    def _nodes(self) -> list[NodeResult]:
+        """``nodes``, built from the table on first read and put in its place among the fields."""
+        fields = self.__dict__
+        nodes: list[NodeResult] | None = fields.get("nodes")
+        if nodes is None:
+            table = self.__pydantic_private__["_table"]  # type: ignore[index]
+            nodes = table.all()
+            ordered = {name: nodes if name == "nodes" else fields[name] for name in _RESULT_ORDER}
+            fields.clear()
+            fields.update(ordered)
+        return nodes
+
+    def node_at(self, position: int) -> NodeResult:
+        """The node at ``position`` in pre-order (built alone if ``nodes`` has not been read)."""
+        nodes: list[NodeResult] | None = self.__dict__.get("nodes")
+        if nodes is None:
+            table: NodeSource = self.__pydantic_private__["_table"]  # type: ignore[index]
+            return table.node(position)
+        return nodes[position]
+
+    if not TYPE_CHECKING:  # to the type checker ``nodes`` is the field above
+
+        def __getattr__(self, name: str) -> Any:
+            if name == "nodes":
+                return self._nodes()
+            return super().__getattr__(name)
+
+    @model_serializer(mode="wrap")
+    def _with_nodes(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]  # (no return type: the schema stays the model's)
+        self._nodes()
+        return handler(self)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ScoreResult):
+            return NotImplemented
+        return type(self) is type(other) and self._nodes() == other._nodes() and self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]  # a list of nodes is not hashable
+
+    def __iter__(self) -> Any:
+        self._nodes()
+        return super().__iter__()
+
+    def __repr_args__(self) -> Any:
+        self._nodes()
+        return super().__repr_args__()
+
+    def __getstate__(self) -> dict[Any, Any]:
+        self._nodes()
+        state = super().__getstate__()
+        state["__pydantic_private__"] = {"_table": None}  # the table holds the case's tree: the nodes are enough
+        return state
 
     def node(self, path_or_name: str) -> NodeResult:
         """Find a node by full path, or by name when the name is unique."""
@@ -173,3 +250,7 @@ class ScoreResult(ResultModel):
     def categories(self) -> list[NodeResult]:
         """一级指标小计."""
         return [node for node in self.nodes if node.level == 1]
+
+
+_RESULT_FIELDS = set(ScoreResult.model_fields)
+_RESULT_ORDER = tuple(ScoreResult.model_fields)

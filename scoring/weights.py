@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from decimal import ROUND_DOWN, Decimal
+from typing import cast
 
-from scoring.models import PATH_SEPARATOR, Case, Indicator
-from scoring.numbers import quantize
-from scoring.tree import Located, walk
+from scoring.models import Case
+from scoring.numbers import ZERO, quantize
+from scoring.tree import Tree
 
 
 def even_split(total: Decimal, count: int, decimals: int = 2) -> list[Decimal]:
@@ -25,39 +26,27 @@ def even_split(total: Decimal, count: int, decimals: int = 2) -> list[Decimal]:
     return [share] * (count - 1) + [total - share * (count - 1)]
 
 
-def resolve_weights(
-    case: Case, located: list[Located] | None = None, children: dict[int, list[int]] | None = None
-) -> dict[str, Decimal]:
-    """Map every node path to its weight. Parents without a weight get the sum of their children.
+def resolve_weights(case: Case, tree: Tree | None = None) -> dict[str, Decimal]:
+    """Map every node path to its weight. Parents without a weight get the sum of their children."""
+    if tree is None:
+        tree = Tree(case.indicators)
+    return dict(zip(tree.paths, weights_at(case, tree)))
 
-    ``located`` is the tree walk and ``children`` its parents' children by position, when the caller already
-    has them (see :class:`scoring.tree.TreeIndex`).
-    """
+
+def weights_at(case: Case, tree: Tree) -> list[Decimal]:
+    """Every node's weight by its position in ``tree``: given, a share of its parent's ``split: even``, or its children's sum."""
     decimals = case.rounding.decimals
-    assigned: dict[str, Decimal] = {}
-    unweighted: list[int] = []  # positions with neither a weight nor a share of the parent's: their children's sum
-    if located is None:
-        located = list(walk(case.indicators))
-    for position, item in enumerate(located):
-        path, node = item.path, item.node
-        if path not in assigned:  # a share of an even split, given when the parent came by, stands
-            if node.weight is not None:
-                assigned[path] = node.weight
-            else:
-                unweighted.append(position)
-        if node.split == "even" and node.children:
-            shares = even_split(assigned[path], len(node.children), decimals)
-            for child, share in zip(node.children, shares):
-                assigned[f"{path}{PATH_SEPARATOR}{child.name}"] = share
+    nodes, children = tree.nodes, tree.children
+    weights = list(tree.weights)
+    for position, kids in sorted(children.items()):  # pre-order: a parent's share is known before it splits
+        node = nodes[position]
+        if node.split == "even":
+            weight = weights[position]
+            assert weight is not None  # the model requires it with split: even
+            for kid, share in zip(kids, even_split(weight, len(kids), decimals)):
+                weights[kid] = share  # a share of an even split stands: the model forbids a child's own weight
     # Deepest first (reversed pre-order), so that every child has its weight before its parent adds it.
-    for position in reversed(unweighted):
-        item = located[position]
-        if children is None:
-            assigned[item.path] = _children_sum(item.node, item.path, assigned)
-        else:
-            assigned[item.path] = sum([assigned[located[k].path] for k in children.get(position, ())], Decimal(0))
-    return assigned
-
-
-def _children_sum(node: Indicator, path: str, assigned: dict[str, Decimal]) -> Decimal:
-    return sum((assigned[f"{path}{PATH_SEPARATOR}{child.name}"] for child in node.children), Decimal(0))
+    for position in range(len(weights) - 1, -1, -1):
+        if weights[position] is None:
+            weights[position] = sum([weights[k] for k in children.get(position, ())], ZERO)  # type: ignore[type-var]  # children come first
+    return cast(list[Decimal], weights)  # every None was filled

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Annotated, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, Protocol
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -45,6 +45,14 @@ class RuleParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     text: str | None = Field(default=None, description="评价标准原文（规则由此读出时保留）")
+
+    if TYPE_CHECKING:  # every family declares its own ``type: Literal[...]`` field
+        type: str
+
+    @property
+    def weighted(self) -> bool:
+        """Whether the rule reads each attached finding's 问题定性 or severity (else it only counts them)."""
+        return False
 
 
 class FindingLike(Protocol):
@@ -134,8 +142,14 @@ class RuleOutcome:
 
 
 def clamp(score: Decimal, weight: Decimal) -> Decimal:
-    """Floor at 0 (扣完为止) and cap at the weight (得分不超过分值)."""
-    return min(max(score, ZERO), weight)
+    """Floor at 0 (扣完为止) and cap at the weight (得分不超过分值).
+
+    ``min(max(score, 0), weight)`` written out (every leaf calls it): the same object comes back as from
+    min and max, which keep the first argument on a tie.
+    """
+    if score < ZERO:
+        score = ZERO
+    return weight if weight < score else score
 
 
 RuleFunction = Callable[[Any, RuleContext], RuleOutcome]

@@ -70,7 +70,7 @@ def apply_composite(params: CompositeParams, ctx: RuleContext) -> RuleOutcome:
     if params.base is None:
         base = RuleOutcome(weight, partial(_full_base, weight, d))
     else:
-        base = REGISTRY[params.base.type].apply(params.base, ctx)  # type: ignore[attr-defined]
+        base = REGISTRY[params.base.type].apply(params.base, ctx)
         if base.missing_value:
             return base
     base_score = base.score

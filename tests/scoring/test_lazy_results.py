@@ -81,3 +81,66 @@ def test_the_collector_is_paused_only_while_scoring_and_left_as_found() -> None:
         assert not gc.isenabled()  # it was off before: stays off
     finally:
         gc.enable()
+
+
+def test_nodes_are_built_when_first_read_and_in_field_order(result: ScoreResult) -> None:
+    case_nodes = len(result.nodes)
+    fresh = score_case(load_case(CASES[0]))
+    assert "nodes" not in fresh.__dict__  # not built by scoring
+    assert fresh.node_at(3) is fresh.node_at(3)  # one node built alone, kept
+    assert "nodes" not in fresh.__dict__
+    assert fresh.nodes[3] is fresh.node_at(3)  # the same object once all are built
+    assert list(fresh.__dict__) == list(ScoreResult.model_fields)
+    assert list(result.model_dump()) == list(ScoreResult.model_fields)
+    assert case_nodes == len(result.model_dump()["nodes"])
+
+
+@pytest.mark.parametrize("path", CASES, ids=lambda path: path.stem)
+def test_a_result_not_yet_read_dumps_compares_and_pickles_as_one_read(path: Path) -> None:
+    case = load_case(path)
+    uses = (
+        lambda r: r.model_dump_json(),
+        lambda r: repr(r),
+        lambda r: dict(r)["nodes"],
+        lambda r: pickle.loads(pickle.dumps(r)).model_dump_json(),
+        lambda r: r.model_copy().model_dump_json(),
+    )
+    for use in uses:
+        unread, read = score_case(case), score_case(case)
+        read.nodes  # noqa: B018
+        assert use(unread) == use(read)
+        assert unread == read
+
+
+def test_places_in_the_case_file_are_kept_for_every_node() -> None:
+    from scoring.tree import Tree
+
+    for path in CASES:
+        case = load_case(path)
+        data = case.model_dump()
+        for item in Tree(case.indicators).located:
+            spot: object = data
+            for key in item.loc:
+                spot = spot[key]  # type: ignore[index]
+            assert isinstance(spot, dict) and spot["name"] == item.node.name
+            assert item.path.endswith(item.node.name) and item.level == item.path.count("/") + 1
+
+
+def test_a_share_of_an_even_split_is_checked_against_its_own_children() -> None:
+    from scoring import Case
+
+    case = Case.model_validate(
+        {
+            "project": {"name": "嵌套"},
+            "full_score": "10",
+            "indicators": [
+                {"name": "甲", "weight": "6", "split": "even", "children": [
+                    {"name": "乙", "children": [{"name": "丙", "weight": "2", "rule": {"type": "judgment"}}, {"name": "丁", "weight": "2", "rule": {"type": "judgment"}}]},
+                    {"name": "戊", "children": [{"name": "己", "weight": "3", "rule": {"type": "judgment"}}]},
+                ]},
+                {"name": "庚", "children": [{"name": "辛", "weight": "4", "rule": {"type": "judgment"}}]},
+            ],
+        }
+    )
+    messages = [check.message for check in score_case(case).checks if check.kind == "weight_sum"]
+    assert messages == ["“甲/乙”下级分值合计 4，与本级分值 3 不符"]  # 戊 (3 = 3) and 庚 (its children's sum) add up
