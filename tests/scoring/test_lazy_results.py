@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import json
 import pickle
 from decimal import Decimal
@@ -11,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from scoring import load_case, score_case
-from scoring.engine import collector_paused
 from scoring.results import NodeResult, ScoreResult
 from scoring.rules import REGISTRY, RuleContext, RuleOutcome
 
@@ -67,20 +65,6 @@ def test_a_rule_called_directly_gives_its_audit_text() -> None:
     outcome = rule.apply(rule.params.model_validate({"type": "ratio", "rate": "95.91"}), RuleContext(weight=Decimal(2)))
     assert outcome.score == Decimal("1.9182")
     assert outcome.audit == "2 × 95.91% = 1.92"
-
-
-def test_the_collector_is_paused_only_while_scoring_and_left_as_found() -> None:
-    assert gc.isenabled()
-    with collector_paused():
-        assert not gc.isenabled()
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        with collector_paused():
-            pass
-        assert not gc.isenabled()  # it was off before: stays off
-    finally:
-        gc.enable()
 
 
 def test_nodes_are_built_when_first_read_and_in_field_order(result: ScoreResult) -> None:
