@@ -204,11 +204,10 @@ class ChromaStore:
         return page["ids"], page["metadatas"], page.get("documents") or [""] * len(page["ids"])
 
     def query(self, vector: np.ndarray, n: int, where: dict[str, Any] | None) -> list[tuple[str, float]]:
-        """Nearest chunks as (id, cosine similarity)."""
-        total = self._call(self.chunks.count)
-        if total == 0 or n <= 0:
+        """Nearest chunks as (id, cosine similarity); fewer than ``n`` when the collection holds fewer."""
+        if n <= 0:
             return []
-        result = self._call(self.chunks.query, query_embeddings=[vector], n_results=min(n, total), where=where or None, include=["distances"])
+        result = self._call(self.chunks.query, query_embeddings=[vector], n_results=n, where=where or None, include=["distances"])
         return [(chunk_id, 1.0 - float(distance)) for chunk_id, distance in zip(result["ids"][0], result["distances"][0])]
 
     def get_chunks(self, ids: list[str]) -> dict[str, tuple[str, dict[str, Any]]]:
