@@ -23,8 +23,9 @@ ideal), p50/p95/p99 per endpoint, errors (5xx apart), resident memory of each se
 worker count's closed-loop throughput to the first's. Aims: 2 workers ≥ 1.6 × 1 worker and ≥ 80 % of
 the ideal; open loop at 10 req/s: search p95 < 300 ms, 0 errors; memory after a 20-minute soak within
 10 % of minute 5. The machine's load average is printed with each figure: other work on it depresses them;
-so is the load generator's own CPU (printed per request and as a share of the machine), and the
-requests each worker answered (X-Jixiao-Worker) show whether the load was shared.
+so is the load generator's own CPU (printed per request and as a share of the machine). Each loop also
+prints how many cores the server kept busy (one worker can exceed one: the embedder runs outside
+Python's lock) and the requests each worker answered (X-Jixiao-Worker), to show the load was shared.
 """
 
 from __future__ import annotations
@@ -146,12 +147,14 @@ class Tally:
                 if detail.split()[-1].startswith("5"):
                     self.server_errors.append(detail)
 
-    def report(self, title: str, wall: float, ideal: float | None, client_cpu: float = 0.0) -> float:
+    def report(self, title: str, wall: float, ideal: float | None, client_cpu: float = 0.0, server_cpu: float = 0.0) -> float:
         total = sum(len(v) for v in self.latencies.values())
         rate = total / wall
         share = f", {100 * rate / ideal:.0f} % of the ideal {ideal:.1f} req/s" if ideal else ""
         print(f"{title}: {total} requests ok, {len(self.errors)} errors, {rate:.1f} req/s{share}   (load average {load()})")
         sent = sum(len(v) for v in self.latencies.values()) + len(self.errors)
+        if server_cpu and sent:
+            print(f"  server: {server_cpu / wall:.2f} cores busy on average ({1000 * server_cpu / sent:.1f} ms CPU per request, all its processes)")
         if client_cpu and sent:
             print(f"  load generator: {1000 * client_cpu / sent:.1f} ms client CPU per request, {100 * client_cpu / (wall * CORES):.0f} % of the machine's {CORES} cores")
         print("  requests per worker (X-Jixiao-Worker): " + ", ".join(f"{pid} {n}" for pid, n in sorted(self.workers.items())))
@@ -386,17 +389,17 @@ def run(args: argparse.Namespace, workers: int) -> dict[str, float]:
             every = 60.0 if args.minutes else args.sample
             if args.mode in ("closed", "both"):
                 with Memory(server.pid, every) as memory:
-                    client = time.process_time()
+                    client, server_at = time.process_time(), cpu_seconds(tree(server.pid))
                     tally, wall = closed_loop(load_, args.clients, seconds, args.think)
-                    client = time.process_time() - client
-                out["closed"] = tally.report(f"closed loop, {args.clients} clients, think {args.think:.1f} s, {wall:.0f} s", wall, out["ideal"], client)
+                    client, server_cpu = time.process_time() - client, cpu_seconds(tree(server.pid)) - server_at
+                out["closed"] = tally.report(f"closed loop, {args.clients} clients, think {args.think:.1f} s, {wall:.0f} s", wall, out["ideal"], client, server_cpu)
                 memory.print("min" if args.minutes else "s")
             if args.mode in ("open", "both"):
                 with Memory(server.pid, every) as memory:
-                    client = time.process_time()
+                    client, server_at = time.process_time(), cpu_seconds(tree(server.pid))
                     tally, wall = open_loop(load_, args.rate, seconds)
-                    client = time.process_time() - client
-                tally.report(f"open loop, Poisson arrivals at {args.rate:.1f} req/s, {wall:.0f} s", wall, out["ideal"], client)
+                    client, server_cpu = time.process_time() - client, cpu_seconds(tree(server.pid)) - server_at
+                tally.report(f"open loop, Poisson arrivals at {args.rate:.1f} req/s, {wall:.0f} s", wall, out["ideal"], client, server_cpu)
                 out["open_search_p95"] = percentile(tally.latencies["search"], 0.95)
                 out["open_errors"] = len(tally.errors)
                 memory.print("min" if args.minutes else "s")
