@@ -11,7 +11,7 @@ from conftest import ROOT, SEEDS
 from retrieval.embedders import HashEmbedder
 from retrieval.index import PrecedentIndex
 from retrieval.search import SearchFilters
-from retrieval.store import ChromaStore, StoreError
+from retrieval.store import ChromaStore, StoreError, chunk_key, chunk_owner
 
 CORPUS = ROOT / "corpus"
 
@@ -146,6 +146,12 @@ def test_a_search_sees_what_another_process_ingested_since_the_same_search(tmp_p
     assert [hit.model_dump() for hit in after] == [hit.model_dump() for hit in make_index(tmp_path / "home").search(query, k=5)]
 
 
+def test_a_chunk_id_names_its_document_and_generation() -> None:
+    for doc_id in ("r01_zhengwuyun", "报告@2023#终稿", "a@b"):
+        assert chunk_owner(chunk_key(doc_id, "0123456789ab", 7)) == (doc_id, "0123456789ab")
+    assert chunk_owner("r01_zhengwuyun-3") is None and chunk_owner("x@notagen#1") is None and chunk_owner("x@0123456789ab#") is None
+
+
 def test_crash_between_chunks_and_commit_leaves_index_as_before(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = copy_reports(tmp_path, ["r03_jiaoyu.md"])
     home = tmp_path / "home"
@@ -165,10 +171,19 @@ def test_crash_between_chunks_and_commit_leaves_index_as_before(tmp_path: Path, 
 
     reopened = make_index(home)
     assert {hit.chunk_id for hit in reopened.search("智慧教育", k=10)} == before  # the half-written generation is invisible
+
+    def generations() -> set[str]:
+        return {meta["gen"] for _, metas, _ in reopened.store.iter_chunks(False) for meta in metas}
+
+    old = reopened.catalog()["r03_jiaoyu"].generation
+    half_written = generations() - {old}
+    assert len(half_written) == 1  # the crashed ingest's chunks are still in Chroma
+    reopened.ingest([])  # any ingest first drops the chunks no committed document owns
+    assert generations() == {old}
     finished = reopened.ingest([folder])
     assert finished.updated == ["r03_jiaoyu"]
     live = reopened.catalog()["r03_jiaoyu"].generation
-    assert {meta["gen"] for _, metas, _ in reopened.store.iter_chunks(False) for meta in metas} == {live}
+    assert {live} == half_written and generations() == {live}
 
 
 def test_bad_file_is_reported_and_the_rest_goes_on(tmp_path: Path) -> None:
