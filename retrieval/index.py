@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from retrieval.embedders import Embedder, make_embedder
+from retrieval.recent import Recent
 from retrieval.intent import intended_kinds
 from retrieval.keyword import lexical_overlap
 from retrieval.keyword_live import LiveKeyword
@@ -99,6 +100,7 @@ class PrecedentIndex:
         # Searches run concurrently (the API serves many clients); ingest, removal and the
         # rebuild of the in-memory keyword rows take this lock.
         self._lock = threading.RLock()
+        self._results: tuple[tuple[ViewSearcher, Rows] | None, Recent[tuple[str, int, str, str, int], list[Hit]]] = (None, Recent(0))
 
     @classmethod
     def from_settings(cls, settings: Any) -> "PrecedentIndex":
@@ -226,17 +228,26 @@ class PrecedentIndex:
         return self.keyword.current()
 
     def search(self, query: str, k: int = 5, filters: SearchFilters | None = None, mode: str = "hybrid", fetch: int = 50) -> list[Hit]:
-        """Top ``k`` passages for ``query``; ``mode`` is hybrid, dense or keyword."""
+        """Top ``k`` passages for ``query``; ``mode`` is hybrid, dense or keyword.
+
+        The results of the last searches are kept while the library is unchanged (the keyword view's snapshot,
+        replaced whenever any process changes a document): a draft searches each problem's query, and drafting
+        the case again asks the same questions."""
         query = query.strip()
         if not query:
             return []
         filters = filters or SearchFilters()
-        dense, keyword, rows = self.candidates(query, filters, mode, max(fetch, k * 4))
-        return self.rank(query, dense, keyword, rows, filters, k, mode)
+        snapshot = self._ensure_keyword()
+        of, results = self._results
+        if of is not snapshot:
+            results = Recent(512)
+            self._results = (snapshot, results)
+        key = (query, k, filters.model_dump_json(), mode, fetch)
+        return list(results.get(key, lambda: self.rank(query, *self.candidates(query, filters, mode, max(fetch, k * 4), snapshot), filters, k, mode)))
 
-    def candidates(self, query: str, filters: SearchFilters, mode: str, fetch: int) -> tuple[list[tuple[str, float]], list[tuple[str, float]], Rows]:
-        """The dense and keyword candidate lists (chunk id, score) that :meth:`rank` fuses."""
-        keyword_index, rows = self._ensure_keyword()
+    def candidates(self, query: str, filters: SearchFilters, mode: str, fetch: int, snapshot: tuple[ViewSearcher, Rows] | None = None) -> tuple[list[tuple[str, float]], list[tuple[str, float]], Rows]:
+        """The dense and keyword candidate lists (chunk id, score) that :meth:`rank` fuses (over ``snapshot``, else the current view)."""
+        keyword_index, rows = snapshot or self._ensure_keyword()
         dense: list[tuple[str, float]] = []
         keyword: list[tuple[str, float]] = []
         if mode in ("hybrid", "dense"):

@@ -180,6 +180,33 @@ def units(text: str) -> list[str]:
     return pieces + windows
 
 
+#: The token of a chunk or unit that has none, so that every row has a length.
+EMPTY = "∅"
+
+
+def chunk_token_lists(texts: list[str]) -> tuple[list[list[str]], set[str]]:
+    """The tokens each chunk is indexed by (its words and character bigrams), and the words seen: one recipe
+    for :meth:`KeywordIndex.build` and for a document's postings."""
+    words: set[str] = set()
+    lists = []
+    for text in texts:
+        tokens = tokenize(text)
+        words.update(tokens)
+        lists.append((tokens + bigrams(text)) or [EMPTY])
+    return lists, words
+
+
+def unit_token_lists(bodies: list[str]) -> tuple[list[int], list[list[str]]]:
+    """The units of each chunk text (:func:`units`): the row each belongs to, and its tokens."""
+    parents: list[int] = []
+    lists: list[list[str]] = []
+    for row, body in enumerate(bodies):
+        for unit in units(body):
+            parents.append(row)
+            lists.append(index_tokens(unit) or [EMPTY])
+    return parents, lists
+
+
 def expansion(query: str) -> list[str]:
     """The other terms of each :data:`SYNONYMS` group one of whose terms the query contains."""
     extra: list[str] = []
@@ -289,20 +316,10 @@ class KeywordIndex:
         import bm25s
 
         grow_terms(table_rows or [])
-        words: set[str] = set()
-        chunk_tokens = []
-        for text in texts:
-            tokens = tokenize(text)
-            words.update(tokens)
-            chunk_tokens.append((tokens + bigrams(text)) or ["∅"])
+        chunk_tokens, words = chunk_token_lists(texts)
         retriever = bm25s.BM25()
         retriever.index(chunk_tokens, show_progress=False)
-        unit_rows: list[int] = []
-        unit_tokens: list[list[str]] = []
-        for row, body in enumerate(bodies if bodies is not None else texts):
-            for unit in units(body):
-                unit_rows.append(row)
-                unit_tokens.append(index_tokens(unit) or ["∅"])
+        unit_rows, unit_tokens = unit_token_lists(bodies if bodies is not None else texts)
         unit_retriever = None
         if unit_tokens:
             unit_retriever = bm25s.BM25()

@@ -17,30 +17,20 @@ from typing import Any
 
 import numpy as np
 
-from retrieval.keyword import KEYWORD_VERSION, KeywordIndex, best_rows, bigrams, index_tokens, tokenize, units
+from retrieval.keyword import KEYWORD_VERSION, KeywordIndex, best_rows, chunk_token_lists, unit_token_lists
 from retrieval.postings import DocPostings
 from retrieval.search import Rows
 
 K1, B = 1.5, 0.75  # bm25s defaults, as KeywordIndex.build uses them
-_EMPTY = "∅"
 
 
 def document_postings(doc_id: str, gen: str, ids: list[str], texts: list[str], bodies: list[str], metas: list[dict[str, Any]]) -> DocPostings:
-    """Tokenize one document the way :meth:`KeywordIndex.build` tokenizes every chunk (``texts``: index texts, ``bodies``: chunk texts)."""
+    """Tokenize one document with the functions :meth:`KeywordIndex.build` uses (``texts``: index texts, ``bodies``: chunk texts)."""
     from retrieval.keyword import _jieba
 
     vocab: dict[str, int] = {}
-    words: set[str] = set()
-    chunk_lists = []
-    for text in texts:
-        tokens = tokenize(text)
-        words.update(tokens)
-        chunk_lists.append((tokens + bigrams(text)) or [_EMPTY])
-    parents, unit_lists = [], []
-    for row, body in enumerate(bodies):
-        for unit in units(body):
-            parents.append(row)
-            unit_lists.append(index_tokens(unit) or [_EMPTY])
+    chunk_lists, words = chunk_token_lists(texts)
+    parents, unit_lists = unit_token_lists(bodies)
     arrays: dict[str, np.ndarray] = {}
     for side, lists in (("c", chunk_lists), ("u", unit_lists)):
         tok, row_of, tf = [], [], []

@@ -15,6 +15,7 @@ import numpy as np
 
 from retrieval.embedders import Embedder
 from retrieval.errors import StoreError
+from retrieval.recent import Recent
 
 Progress = Callable[[int, int], None]
 
@@ -85,13 +86,23 @@ class VectorCache:
         self._db.close()
 
 
+def frozen_vector(vector: np.ndarray) -> np.ndarray:
+    """A float32 copy no caller can change (it is shared by every later caller)."""
+    out = np.array(vector, dtype=np.float32)
+    out.setflags(write=False)
+    return out
+
+
 class CachedEmbedder:
-    """An embedder in front of the cache: only unseen texts reach the model, in batches, with progress."""
+    """An embedder in front of the cache: only unseen texts reach the model, in batches, with progress;
+    the vectors of the last 1024 distinct queries are kept in memory: a draft searches one query per
+    problem, and drafting the case again (or a search typed again) need not run the model a second time."""
 
     def __init__(self, embedder: Embedder, cache: VectorCache, batch: int = 16) -> None:
         self.embedder = embedder
         self.cache = cache
         self.batch = batch
+        self.queries: Recent[str, np.ndarray] = Recent(1024)
 
     @property
     def name(self) -> str:
@@ -117,4 +128,4 @@ class CachedEmbedder:
         return np.stack([known[h] for h in hashes]).astype(np.float32)
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.embedder.embed_query(text)
+        return self.queries.get(text, lambda: frozen_vector(self.embedder.embed_query(text)))

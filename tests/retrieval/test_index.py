@@ -11,7 +11,7 @@ from conftest import ROOT, SEEDS
 from retrieval.embedders import HashEmbedder
 from retrieval.index import PrecedentIndex
 from retrieval.search import SearchFilters
-from retrieval.store import ChromaStore, StoreError
+from retrieval.store import ChromaStore, StoreError, chunk_key, chunk_owner
 
 CORPUS = ROOT / "corpus"
 
@@ -114,6 +114,8 @@ def test_incremental_ingest(tmp_path: Path) -> None:
     assert sorted(again.unchanged) == ["r01_zhengwuyun", "r02_dengbao"]
     assert again.embedded == 0 and again.chunks == 0
 
+    assert not any("独角兽" in hit.text for hit in index.search("独角兽", k=3, mode="keyword"))  # a result search() keeps until a change
+    assert index.search("等级保护测评", k=5, filters=SearchFilters(doc_ids=["r02_dengbao"]))
     path = folder / "r01_zhengwuyun.md"
     path.write_text(path.read_text(encoding="utf-8") + "\n\n## 九、补充说明\n\n评价组补记：独角兽字样仅用于测试增量更新。\n", encoding="utf-8")
     changed = index.ingest([folder])
@@ -127,6 +129,27 @@ def test_incremental_ingest(tmp_path: Path) -> None:
     assert pruned.removed == ["r02_dengbao"]
     assert "r02_dengbao" not in index.catalog()
     assert not index.search("等级保护测评", k=5, filters=SearchFilters(doc_ids=["r02_dengbao"]))
+
+
+def test_a_search_sees_what_another_process_ingested_since_the_same_search(tmp_path: Path) -> None:
+    """search() keeps its recent results only while no process has changed the library."""
+    folder = copy_reports(tmp_path, ["r02_dengbao.md"])
+    server, cli = make_index(tmp_path / "home"), make_index(tmp_path / "home")
+    cli.ingest([folder])
+    query = "政务云资源使用率"
+    before = server.search(query, k=5)
+    assert before and {hit.doc_id for hit in before} == {"r02_dengbao"} and server.search(query, k=5) == before
+    shutil.copy(CORPUS / "reports" / "r01_zhengwuyun.md", folder)
+    cli.ingest([folder])
+    after = server.search(query, k=5)
+    assert "r01_zhengwuyun" in {hit.doc_id for hit in after}
+    assert [hit.model_dump() for hit in after] == [hit.model_dump() for hit in make_index(tmp_path / "home").search(query, k=5)]
+
+
+def test_a_chunk_id_names_its_document_and_generation() -> None:
+    for doc_id in ("r01_zhengwuyun", "报告@2023#终稿", "a@b"):
+        assert chunk_owner(chunk_key(doc_id, "0123456789ab", 7)) == (doc_id, "0123456789ab")
+    assert chunk_owner("r01_zhengwuyun-3") is None and chunk_owner("x@notagen#1") is None and chunk_owner("x@0123456789ab#") is None
 
 
 def test_crash_between_chunks_and_commit_leaves_index_as_before(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -148,10 +171,19 @@ def test_crash_between_chunks_and_commit_leaves_index_as_before(tmp_path: Path, 
 
     reopened = make_index(home)
     assert {hit.chunk_id for hit in reopened.search("智慧教育", k=10)} == before  # the half-written generation is invisible
+
+    def generations() -> set[str]:
+        return {meta["gen"] for _, metas, _ in reopened.store.iter_chunks(False) for meta in metas}
+
+    old = reopened.catalog()["r03_jiaoyu"].generation
+    half_written = generations() - {old}
+    assert len(half_written) == 1  # the crashed ingest's chunks are still in Chroma
+    reopened.ingest([])  # any ingest first drops the chunks no committed document owns
+    assert generations() == {old}
     finished = reopened.ingest([folder])
     assert finished.updated == ["r03_jiaoyu"]
     live = reopened.catalog()["r03_jiaoyu"].generation
-    assert {meta["gen"] for _, metas, _ in reopened.store.iter_chunks(False) for meta in metas} == {live}
+    assert {live} == half_written and generations() == {live}
 
 
 def test_bad_file_is_reported_and_the_rest_goes_on(tmp_path: Path) -> None:
