@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from retrieval.models import SectionKind
 
@@ -64,6 +64,8 @@ class SearchFilters(BaseModel):
 class Citation(BaseModel):
     """Where a passage comes from, precisely enough for a reviewer to open it."""
 
+    model_config = ConfigDict(frozen=True)
+
     doc_id: str
     source: str = Field(description="源文件名")
     title: str
@@ -77,6 +79,10 @@ class Citation(BaseModel):
 
 
 class Hit(BaseModel):
+    """One passage found; read-only, since the index keeps recent results and hands the same hits out again."""
+
+    model_config = ConfigDict(frozen=True)
+
     chunk_id: str
     doc_id: str
     text: str
