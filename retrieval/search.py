@@ -1,6 +1,6 @@
 """Hybrid search: dense (Chroma) and keyword (BM25) rankings fused, with filters and citations.
 
-The default (hybrid) ranking is built in two stages so that it cannot push a good keyword ranking down
+The default (hybrid) ranking is built in two stages so that it cannot push the keyword ranking's best passages down
 (:func:`keyword_first`):
 
 1. the first :data:`KEYWORD_KEEP` passages of the keyword ranking — exactly as ``--mode keyword`` orders
@@ -13,7 +13,8 @@ Chosen by 8-fold cross-validation on the tune split of tests/fixtures/passage_qu
 holdout), with the 101 section-level queries kept at recall@5 ≥ 0.85: over gates on the keyword list
 (share of the query's bigrams found in the top passages 0–1.01, agreement of its chunk and sentence
 scores, ≥ 5 hits), 3 or 5 kept places and dense weights 0.08–1.0 above and below the gate, every
-fold but one chose "keep 3, no gate, weight 0.08 below".
+fold but one chose "keep 3, no gate, weight 0.08 below" (held-out folds pooled: recall@5 0.929, MRR@5
+0.815, hit@1 0.750, against 0.911 / 0.814 / 0.750 for the keyword mode).
 """
 
 from __future__ import annotations
