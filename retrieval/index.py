@@ -18,10 +18,9 @@ from typing import Any
 from retrieval.embedders import Embedder, make_embedder
 from retrieval.recent import Recent
 from retrieval.intent import intended_kinds
-from retrieval.keyword import lexical_overlap
 from retrieval.keyword_live import LiveKeyword
 from retrieval.keyword_view import ViewSearcher
-from retrieval.search import Hit, Rows, SearchFilters, collapse_near_duplicates, index_text, make_citation, rrf, score_fusion
+from retrieval.search import Hit, Rows, SearchFilters, collapse_near_duplicates, index_text, keyword_first, make_citation, rrf, score_fusion
 from retrieval.store import ChromaStore, DocumentRecord, chunk_key, chunk_metadata
 from retrieval.vector_cache import CachedEmbedder, VectorCache
 
@@ -36,18 +35,11 @@ log = logging.getLogger(__name__)
 
 #: How much a passage of the section kind the query asks for is preferred in the fused ranking.
 INTENT_BOOST = 1.5
-#: Weight of the scaled dense score added to the scaled keyword score in the default (hybrid) mode
-#: when the query's words are found in the best keyword passages: the dense ranking only breaks ties.
-#: Chosen on the tune split of tests/fixtures/passage_queries.yaml and the section-level queries
-#: (re-chosen with the keyword synonyms and sentence-pair units: 0.08 / 1.0 / 0.3).
+#: Weight of the scaled dense score added to the scaled keyword score in the fusion that fills the default
+#: (hybrid) ranking below the keyword mode's first passages (see retrieval.search.keyword_first):
+#: the dense ranking breaks ties among keyword passages and brings in the passages keyword missed.
+#: Chosen by cross-validation on the tune split of tests/fixtures/passage_queries.yaml.
 DENSE_WEIGHT = 0.08
-#: ... and when they are not (a paraphrase, a colloquial question): the dense ranking counts fully.
-DENSE_WEIGHT_PARAPHRASE = 1.0
-#: Share of the query's character bigrams that the best of the top keyword passages must contain
-#: for the query to count as lexical (routing between the two weights above).
-LEXICAL_OVERLAP = 0.3
-#: "score" (calibrated score fusion, the default) or "rrf" (reciprocal-rank fusion, the old default).
-FUSION = "score"
 
 
 
@@ -260,19 +252,28 @@ class PrecedentIndex:
         return dense, keyword, rows
 
     def rank(self, query: str, dense: list[tuple[str, float]], keyword: list[tuple[str, float]], rows: Rows, filters: SearchFilters, k: int, mode: str) -> list[Hit]:
-        """Fuse the candidate lists, prefer the section kinds the query asks for, drop near-duplicates."""
-        if mode == "hybrid" and FUSION == "score":
-            top_texts = [rows.index_text(rows.position[cid]) for cid, _ in keyword[:3]]
-            lexical = lexical_overlap(query, top_texts) >= LEXICAL_OVERLAP
-            fused = score_fusion(dense, keyword, DENSE_WEIGHT if lexical else DENSE_WEIGHT_PARAPHRASE)
-        else:
-            fused = rrf([[cid for cid, _ in dense], [cid for cid, _ in keyword]])
+        """Rank the candidate lists, prefer the section kinds the query asks for, drop near-duplicates.
+
+        ``keyword`` and ``dense`` modes rank their one list; ``hybrid`` keeps the keyword mode's first
+        passages in place and fills below from the score fusion (retrieval.search.keyword_first).
+        """
         wanted = intended_kinds(query) if not filters.kinds else set()
-        if wanted:
-            fused = {cid: score * (INTENT_BOOST if rows.metas[rows.position[cid]]["section_kind"] in wanted else 1.0) for cid, score in fused.items()}
+
+        def ranked(scores: dict[str, float]) -> list[Hit]:
+            if wanted:
+                scores = {cid: score * (INTENT_BOOST if rows.metas[rows.position[cid]]["section_kind"] in wanted else 1.0) for cid, score in scores.items()}
+            return self._hits(scores, dense, keyword, rows, k)
+
+        if mode != "hybrid":
+            return ranked(rrf([[cid for cid, _ in dense], [cid for cid, _ in keyword]]))[:k]
+        return keyword_first(ranked(rrf([[cid for cid, _ in keyword]])), ranked(score_fusion(dense, keyword, DENSE_WEIGHT)), k)
+
+    @staticmethod
+    def _hits(scores: dict[str, float], dense: list[tuple[str, float]], keyword: list[tuple[str, float]], rows: Rows, k: int) -> list[Hit]:
+        """The best-scored chunks as hits (3 × ``k`` looked at), near-duplicates collapsed."""
         dense_scores, keyword_scores = dict(dense), dict(keyword)
         hits = []
-        for chunk_id, score in sorted(fused.items(), key=lambda item: item[1], reverse=True):
+        for chunk_id, score in sorted(scores.items(), key=lambda item: item[1], reverse=True)[: k * 3]:
             i = rows.position[chunk_id]
             meta = rows.metas[i]
             hits.append(
@@ -290,9 +291,7 @@ class PrecedentIndex:
                     citation=make_citation(meta),
                 )
             )
-            if len(hits) >= k * 3:
-                break
-        return collapse_near_duplicates(hits)[:k]
+        return collapse_near_duplicates(hits)
 
     def passage(self, doc_id: str, ordinal: int) -> Hit | None:
         """One chunk by document and position (for a UI that opens a citation)."""
