@@ -237,6 +237,10 @@ class PrecedentIndex:
         key = (query, k, filters.model_dump_json(), mode, fetch)
         return list(results.get(key, lambda: self.rank(query, *self.candidates(query, filters, mode, max(fetch, k * 4), snapshot), filters, k, mode)))
 
+    def forget_results(self) -> None:
+        """Drop the kept search results, so that the next searches ask the stores again."""
+        self._results = (None, Recent(0))
+
     def candidates(self, query: str, filters: SearchFilters, mode: str, fetch: int, snapshot: tuple[ViewSearcher, Rows] | None = None) -> tuple[list[tuple[str, float]], list[tuple[str, float]], Rows]:
         """The dense and keyword candidate lists (chunk id, score) that :meth:`rank` fuses (over ``snapshot``, else the current view)."""
         keyword_index, rows = snapshot or self._ensure_keyword()

@@ -148,6 +148,7 @@ def test_server_stopped_mid_session(tmp_path: Path, chroma: Chroma) -> None:
     assert local_state(home) == local, "a failed call must not touch the local vector cache or keyword index"
 
     chroma.start()
+    index.forget_results()  # so that these searches reach the restarted server
     assert results(index) == before, "after a restart the same index object searches again, with the same results"
     report = index.ingest([folder])
     assert report.added == ["r03_jiaoyu"] and not report.failed
@@ -216,6 +217,7 @@ def test_a_server_restarted_within_the_backoff_window_is_picked_up(tmp_path: Pat
 
     monkeypatch.setattr(store_module, "time", RecordingTime())
 
+    index.forget_results()  # the same queries again: without this the kept results would answer them, not the server
     chroma.stop()
     restarter = threading.Timer(0.3, chroma.launch)  # back 0.3 s after the next call starts failing, plus its start-up
     started = time.monotonic()
