@@ -357,9 +357,11 @@ def ideal(load_: Load, root: int, requests: int) -> float:
     return CORES / per_request
 
 
-def start_server(home: str, port: int, workers: int, embedder: str) -> subprocess.Popen[bytes]:
+def start_server(home: str, port: int, workers: int, embedder: str, log: Path) -> subprocess.Popen[bytes]:
+    """``jixiao serve`` on ``home``; its warnings and tracebacks go to ``log`` (a pipe nobody reads would fill and stall it)."""
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("JIXIAO_")}, "JIXIAO_EMBEDDER": embedder}
-    server = subprocess.Popen([sys.executable, "-m", "jixiao", "serve", "--home", home, "--port", str(port), "--workers", str(workers)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    with open(log, "ab") as err:
+        server = subprocess.Popen([sys.executable, "-m", "jixiao", "serve", "--home", home, "--port", str(port), "--workers", str(workers)], env=env, stdout=subprocess.DEVNULL, stderr=err)
     deadline = time.monotonic() + 300
     while True:
         try:
@@ -368,7 +370,7 @@ def start_server(home: str, port: int, workers: int, embedder: str) -> subproces
         except httpx.HTTPError:
             pass
         if server.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit(f"server did not start: {server.stderr.read().decode() if server.stderr and server.poll() is not None else 'timeout'}")
+            raise SystemExit(f"server did not start ({'exit ' + str(server.returncode) if server.poll() is not None else 'timeout'}): {log.read_text(errors='replace')[-3000:]}")
         time.sleep(0.5)
 
 
@@ -376,8 +378,9 @@ def run(args: argparse.Namespace, workers: int) -> dict[str, float]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     out: dict[str, float] = {}
+    log = Path(tempfile.gettempdir()) / f"bench_api-serve-{workers}w-{port}.log"  # kept: the tracebacks behind any 5xx
     with tempfile.TemporaryDirectory() as home:
-        server = start_server(home, port, workers, args.embedder)
+        server = start_server(home, port, workers, args.embedder, log)
         try:
             load_ = Load(base, args.soak, args.repeat_queries)
             warm = Tally()  # every worker's first requests of each kind import and load things: not counted anywhere
@@ -416,6 +419,8 @@ def run(args: argparse.Namespace, workers: int) -> dict[str, float]:
         finally:
             server.terminate()
             server.wait(timeout=60)
+    tracebacks = log.read_text(errors="replace").count("Traceback")
+    print(f"  server log {log}: {tracebacks} traceback(s)" + (" — the cause of the 5xx above" if tracebacks else ""))
     return out
 
 
