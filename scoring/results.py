@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 import re
 
@@ -79,12 +79,7 @@ class NodeResult(ResultModel):
         leaves built through validation cost more than scoring them (tests/scoring check that a node built
         here equals the same node validated).
         """
-        node = _new_model(cls)
-        _set(node, "__dict__", fields)
-        _set(node, "__pydantic_fields_set__", _NODE_FIELDS)
-        _set(node, "__pydantic_extra__", None)
-        _set(node, "__pydantic_private__", {"_audit": audit})
-        return node
+        return _unvalidated(cls, fields, _NODE_FIELDS, {"_audit": audit})
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, NodeResult):
@@ -98,6 +93,17 @@ class NodeResult(ResultModel):
 
 _new_model = object.__new__
 _set = object.__setattr__
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def _unvalidated(cls: type[_Model], fields: dict[str, Any], fields_set: set[str], private: dict[str, Any]) -> _Model:
+    """A ``cls`` holding ``fields`` (every field, in order, already of the right types) and ``private``, without validating."""
+    model = _new_model(cls)
+    _set(model, "__dict__", fields)
+    _set(model, "__pydantic_fields_set__", fields_set)
+    _set(model, "__pydantic_extra__", None)
+    _set(model, "__pydantic_private__", private)
+    return model
 _NODE_FIELDS = set(NodeResult.model_fields)
 
 
@@ -170,12 +176,7 @@ class ScoreResult(ResultModel):
         ``fields`` has every field but ``nodes``, in order. Most callers of a 10,000-leaf score read the
         total and the checks, or a few nodes; the rest are never built.
         """
-        result = _new_model(cls)
-        _set(result, "__dict__", fields)
-        _set(result, "__pydantic_fields_set__", _RESULT_FIELDS)
-        _set(result, "__pydantic_extra__", None)
-        _set(result, "__pydantic_private__", {"_table": table})
-        return result
+        return _unvalidated(cls, fields, _RESULT_FIELDS, {"_table": table})
 
     def _nodes(self) -> list[NodeResult]:
         """``nodes``, built from the table on first read and put in its place among the fields."""
