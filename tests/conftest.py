@@ -163,6 +163,19 @@ def leaf_score(rule: dict[str, Any], weight: Any = 10, **kwargs: Any) -> tuple[D
     return result.node("指标").score, result
 
 
+@pytest.fixture(scope="module")
+def seed_index(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The five seed reports in a fresh index with the hash embedder (no model to load), once per test module."""
+    from retrieval.embedders import HashEmbedder
+    from retrieval.index import PrecedentIndex
+
+    if len(list(SEEDS.glob("*.txt"))) < 5:
+        pytest.skip("seeds not found")
+    index = PrecedentIndex(tmp_path_factory.mktemp("home"), HashEmbedder())
+    assert not index.ingest([SEEDS]).failed
+    return index
+
+
 @pytest.fixture
 def parse():
     return lambda text: parse_case(text, "test.yaml")

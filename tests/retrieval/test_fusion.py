@@ -5,21 +5,11 @@ from __future__ import annotations
 import pytest
 from ruamel.yaml import YAML
 
-from conftest import ROOT, SEEDS
-from retrieval.embedders import HashEmbedder
+from conftest import ROOT
 from retrieval.index import PrecedentIndex
 from retrieval.search import KEYWORD_KEEP, Citation, Hit, keyword_first
 
 TUNE = [item for item in YAML(typ="safe").load((ROOT / "tests" / "fixtures" / "passage_queries.yaml").read_text(encoding="utf-8")) if item["split"] == "tune"]
-
-
-@pytest.fixture(scope="module")
-def seed_index(tmp_path_factory: pytest.TempPathFactory) -> PrecedentIndex:
-    if len(list(SEEDS.glob("*.txt"))) < 5:
-        pytest.skip("seeds not found")
-    index = PrecedentIndex(tmp_path_factory.mktemp("home"), HashEmbedder())
-    assert not index.ingest([SEEDS]).failed
-    return index
 
 
 def assert_cited(hit: Hit) -> None:

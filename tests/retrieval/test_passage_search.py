@@ -10,7 +10,6 @@ import pytest
 from ruamel.yaml import YAML
 
 from conftest import ROOT, SEEDS
-from retrieval.embedders import HashEmbedder
 from retrieval.index import PrecedentIndex
 from retrieval.search import Hit, SearchFilters
 from retrieval import keyword
@@ -85,15 +84,6 @@ def test_a_table_row_inside_a_long_chunk_is_found_and_saved_index_searches_alike
     assert loaded is not None
     assert [cid for cid, _ in loaded.search("资金节约率的目标值", 3)] == [cid for cid, _ in index.search("资金节约率的目标值", 3)]
     assert KeywordIndex.load(tmp_path / "bm25", "v2") is None  # another catalog version is rebuilt
-
-
-@pytest.fixture(scope="module")
-def seed_index(tmp_path_factory: pytest.TempPathFactory) -> PrecedentIndex:
-    if len(list(SEEDS.glob("*.txt"))) < 5:
-        pytest.skip("seeds not found")
-    index = PrecedentIndex(tmp_path_factory.mktemp("home"), HashEmbedder())
-    assert not index.ingest([SEEDS]).failed
-    return index
 
 
 @pytest.mark.parametrize(
