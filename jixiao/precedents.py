@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -71,9 +70,6 @@ def search(
         doc_kind=doc_kind,
         doc_ids=doc or None,
     )
-    # One query is embedded: the model's OpenMP threads should sleep, not spin, between its steps
-    # (spinning costs CPU that a shared machine's other work needs; an explicit setting is kept).
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     workspace = open_workspace(home, chroma_url)
     try:
         if not workspace.index.catalog():

