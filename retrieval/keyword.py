@@ -138,14 +138,6 @@ def bigrams(text: str) -> list[str]:
     return [run[i : i + 2] for run in _CJK_RUN.findall(text) for i in range(len(run) - 1)]
 
 
-def lexical_overlap(query: str, texts: list[str]) -> float:
-    """Largest share of the query's distinct character bigrams that one of ``texts`` contains (0 if none)."""
-    wanted = set(bigrams(query))
-    if not wanted or not texts:
-        return 0.0
-    return max(len(wanted & set(bigrams(text))) for text in texts) / len(wanted)
-
-
 def index_tokens(text: str, tokenizer: Any = None) -> list[str]:
     """What the BM25 indexes see: jieba search-mode tokens followed by character bigrams."""
     return tokenize(text, tokenizer) + bigrams(text)

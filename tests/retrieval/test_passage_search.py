@@ -13,7 +13,7 @@ from conftest import ROOT, SEEDS
 from retrieval.index import PrecedentIndex
 from retrieval.search import Hit, SearchFilters
 from retrieval import keyword
-from retrieval.keyword import KeywordIndex, bigrams, expansion, lexical_overlap, units
+from retrieval.keyword import KeywordIndex, bigrams, expansion, units
 from retrieval.loaders.base import strip_debris
 
 QUERIES = YAML(typ="safe").load((ROOT / "tests" / "fixtures" / "passage_queries.yaml").read_text(encoding="utf-8"))
@@ -48,8 +48,6 @@ def test_units_and_bigrams() -> None:
     ]
     assert units("只有一句话。") == ["只有一句话。"]
     assert bigrams("先干活 后签") == ["先干", "干活", "后签"]
-    assert lexical_overlap("合同履行在前", ["存在合同履行在前、签订在后的情况"]) == 1.0
-    assert lexical_overlap("门可罗雀", ["平台使用率低"]) == 0.0
 
 
 def test_colloquial_words_bring_the_report_words_of_their_synonym_group() -> None:
