@@ -61,7 +61,8 @@ def app_from_environment() -> FastAPI:
 
 
 class WorkerHeader:
-    """Names the worker process that answered (``X-Jixiao-Worker: <pid>``), for load tests and operators."""
+    """Names the worker process that answered (``X-Jixiao-Worker: <pid>``), for load tests and operators.
+    A 500 from an unhandled exception is sent outside it, by Starlette; :mod:`api.errors` names it there."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -70,11 +71,11 @@ class WorkerHeader:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        pid = str(os.getpid()).encode()
+        pid = errors.worker_id().encode()
 
         async def named(message: Any) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), (b"x-jixiao-worker", pid)]
+                message["headers"] = [*message.get("headers", []), (errors.WORKER_HEADER.encode(), pid)]
             await send(message)
 
         await self.app(scope, receive, named)
