@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from api import errors
+from api import errors, memory
 from api.deps import ServerConfig
 from api.limits import BodyLimit
 from api.routes import ROUTERS
@@ -54,6 +54,7 @@ def app_from_environment() -> FastAPI:
         import ctypes
 
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    memory.tune_server_process()
     options = json.loads(os.environ.get(SERVE_OPTIONS) or "{}")
     app = create_app(load_settings(), require_auth=bool(options.get("require_auth")), cors_origins=options.get("cors") or None, max_upload_mb=int(options.get("max_upload_mb", 20)))
     app.state.workspace.index.warm()
