@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from api import errors
+from api import errors, memory
 from api.deps import ServerConfig
 from api.limits import BodyLimit
 from api.routes import ROUTERS
@@ -54,6 +54,7 @@ def app_from_environment() -> FastAPI:
         import ctypes
 
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    memory.tune_server_process()
     options = json.loads(os.environ.get(SERVE_OPTIONS) or "{}")
     app = create_app(load_settings(), require_auth=bool(options.get("require_auth")), cors_origins=options.get("cors") or None, max_upload_mb=int(options.get("max_upload_mb", 20)))
     app.state.workspace.index.warm()
@@ -61,7 +62,8 @@ def app_from_environment() -> FastAPI:
 
 
 class WorkerHeader:
-    """Names the worker process that answered (``X-Jixiao-Worker: <pid>``), for load tests and operators."""
+    """Names the worker process that answered (``X-Jixiao-Worker: <pid>``), for load tests and operators.
+    A 500 from an unhandled exception is sent outside it, by Starlette; :mod:`api.errors` names it there."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -70,11 +72,11 @@ class WorkerHeader:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        pid = str(os.getpid()).encode()
+        pid = errors.worker_id().encode()
 
         async def named(message: Any) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), (b"x-jixiao-worker", pid)]
+                message["headers"] = [*message.get("headers", []), (errors.WORKER_HEADER.encode(), pid)]
             await send(message)
 
         await self.app(scope, receive, named)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -24,6 +25,15 @@ STATUS: dict[type[ws.WorkspaceError], int] = {
     ws.StorageFull: 507,
     ws.IndexUnavailable: 503,
 }
+
+
+#: Names the worker process that answered: added to every response by :class:`api.app.WorkerHeader`, and here
+#: to the 500 of an unhandled exception, which Starlette sends from outside every middleware.
+WORKER_HEADER = "x-jixiao-worker"
+
+
+def worker_id() -> str:
+    return str(os.getpid())
 
 
 class ApiError(Exception):
@@ -72,4 +82,6 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _internal(request: Request, exc: Exception) -> JSONResponse:
-        return error_response(500, "internal", f"服务器内部错误（{type(exc).__name__}）")
+        response = error_response(500, "internal", f"服务器内部错误（{type(exc).__name__}），请稍后重试；如反复出现，请把时间告知管理员查看服务日志。")
+        response.headers[WORKER_HEADER] = worker_id()
+        return response

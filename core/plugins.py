@@ -25,6 +25,7 @@ with :func:`unregister_plugin`); every registry re-collects on its next use.
 from __future__ import annotations
 
 import importlib
+import threading
 from collections.abc import Callable, Iterator
 from typing import Generic, Protocol, TypeVar
 
@@ -41,6 +42,10 @@ _manager = pluggy.PluginManager(PROJECT_NAME)
 _manager.add_hookspecs(hookspecs)
 _generation = 0
 _entry_points_loaded = False
+#: Serialises changes to the plugin manager (server requests run in threads). Imports happen outside it:
+#: a module's own import lock makes a second importer wait for the first.
+_lock = threading.RLock()
+_starting = threading.local()  # the registries this thread is registering built-ins for (a re-entrant first use)
 
 
 class Named(Protocol):
@@ -61,34 +66,43 @@ def _bump() -> None:
 
 
 def register_builtin(module_name: str) -> None:
-    """Register a built-in plugin module by its import name (idempotent)."""
-    if _manager.get_plugin(module_name) is None:
-        _manager.register(importlib.import_module(module_name), name=module_name)
-        _bump()
+    """Register a built-in plugin module by its import name (idempotent; any thread may call it at once)."""
+    if _manager.get_plugin(module_name) is not None:
+        return
+    module = importlib.import_module(module_name)
+    with _lock:
+        if _manager.get_plugin(module_name) is None:
+            _manager.register(module, name=module_name)
+            _bump()
 
 
 def register_plugin(plugin: object, name: str | None = None) -> str:
     """Register a plugin object or module (a test's fake model, a firm's section); returns its name."""
-    registered = _manager.register(plugin, name=name)
-    if registered is None:
-        raise ValueError(f"插件 {name or plugin!r} 已注册")
-    _bump()
+    with _lock:
+        registered = _manager.register(plugin, name=name)
+        if registered is None:
+            raise ValueError(f"插件 {name or plugin!r} 已注册")
+        _bump()
     return registered
 
 
 def unregister_plugin(name: str) -> None:
     """Take a plugin back out; registries forget its items on their next use."""
-    _manager.unregister(name=name)
-    _bump()
+    with _lock:
+        _manager.unregister(name=name)
+        _bump()
 
 
 def load_entry_points() -> None:
     """Load third-party plugins from the ``jixiao`` entry-point group (once per process)."""
     global _entry_points_loaded
-    if not _entry_points_loaded:
-        _entry_points_loaded = True
-        if _manager.load_setuptools_entrypoints(ENTRY_POINT_GROUP):
-            _bump()
+    if _entry_points_loaded:
+        return
+    with _lock:  # another thread waits for them; this thread, re-entering from a plugin's import, goes on
+        if not _entry_points_loaded:
+            _entry_points_loaded = True
+            if _manager.load_setuptools_entrypoints(ENTRY_POINT_GROUP):
+                _bump()
 
 
 def plugin_names() -> list[str]:
@@ -117,14 +131,11 @@ class Registry(Generic[T]):
     def _collect(self) -> dict[str, T]:
         if self._seen == _generation:  # the hot path: one comparison (the engine looks rules up per leaf)
             return self._items
-        if not self._started:
-            self._started = True
-            for module in self.builtins:
-                register_builtin(module)
-            load_entry_points()
+        self._start()
+        generation = _generation  # read first: a plugin registered while collecting makes the next use collect again
         items: dict[str, T] = {}
         owners: dict[str, str] = {}
-        for impl in getattr(_manager.hook, self.hook).get_hookimpls():  # in registration order
+        for impl in getattr(_manager.hook, self.hook).get_hookimpls():  # a copy, in registration order
             owner = impl.plugin_name
 
             def add(item: T, owner: str = owner) -> None:
@@ -134,8 +145,27 @@ class Registry(Generic[T]):
                 owners[item.name] = owner
 
             impl.function(register=add)
-        self._items, self._owners, self._seen = items, owners, _generation
+        self._items, self._owners, self._seen = items, owners, generation  # the items before the number that says they are current
         return items
+
+    def _start(self) -> None:
+        """Register the built-in modules on first use. Every thread that arrives before they are registered
+        registers them too (idempotent; the import lock makes it wait for the thread importing them), so no
+        thread collects without them. Only this thread's own re-entrant use, from a built-in's import, goes on
+        without them (and collects again afterwards)."""
+        if self._started:
+            return
+        busy: set[int] = _starting.__dict__.setdefault("registries", set())
+        if id(self) in busy:
+            return
+        busy.add(id(self))
+        try:
+            for module in self.builtins:
+                register_builtin(module)
+            load_entry_points()
+            self._started = True
+        finally:
+            busy.discard(id(self))
 
     def __getitem__(self, name: str) -> T:
         items = self._collect()

@@ -60,6 +60,9 @@ def serve(
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     started = f"jixiao 已启动：http://{shown}:{port}/  （接口文档 http://{shown}:{port}/docs）" + ("；需要 API 密钥" if require_auth else "")
     if workers == 1:
+        from api.memory import tune_server_process
+
+        tune_server_process()
         workspace = open_workspace(home, chroma_url)
         ensure_bundled_corpus(workspace)
         app = create_app(workspace.settings, index=workspace.index, require_auth=require_auth, cors_origins=cors, max_upload_mb=max_upload_mb)

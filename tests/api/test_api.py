@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,24 @@ def secured(home: Path, index: PrecedentIndex, keys: dict[str, str]) -> TestClie
 
 def test_health(client: TestClient) -> None:
     assert client.get("/health").json() == {"status": "ok", "auth": False, "index": True}
+
+
+def test_an_unexpected_failure_is_a_500_in_chinese_that_names_the_worker(home: Path, index: PrecedentIndex, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An exception no handler expects is answered by Starlette outside every middleware: the answer still names
+    the worker (the load test counts 5xx per worker) and says what happened in Chinese, without a traceback."""
+    from workspace import Workspace
+
+    def broken(case: object) -> None:
+        raise RuntimeError("scoring state at 0x7f")
+
+    client = TestClient(create_app(load_settings(home=home), index=index), raise_server_exceptions=False)
+    assert client.post("/v1/score", json={"case": SEED_004}).headers.get_list("x-jixiao-worker") == [str(os.getpid())]
+    monkeypatch.setattr(Workspace, "score", staticmethod(broken))
+    response = client.post("/v1/score", json={"case": SEED_004})
+    assert response.status_code == 500 and response.headers.get_list("x-jixiao-worker") == [str(os.getpid())]
+    error = response.json()["error"]
+    assert error["code"] == "internal" and error["message"].startswith("服务器内部错误（RuntimeError）")
+    assert "0x7f" not in response.text and "Traceback" not in response.text
 
 
 def test_score(client: TestClient) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -101,3 +104,44 @@ def test_a_duplicate_name_is_an_error_naming_both_plugins() -> None:
 def test_a_registry_needs_a_hook_spec() -> None:
     with pytest.raises(ValueError):
         Registry("register_nothing", "无")
+
+
+SLOW_BUILTIN = """import time
+
+from core.plugins import hookimpl
+
+
+class Item:
+    name = "slow"
+
+
+time.sleep(0.3)  # a built-in module that takes a while to import (the chat's intents pull in the drafting code)
+
+
+@hookimpl
+def register_sheet_kinds(register):
+    register(Item())
+"""
+
+
+def test_a_registry_first_used_by_many_threads_at_once_has_its_builtins_in_every_thread(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server worker's first requests arrive together, one thread each: a thread must not collect the registry
+    while another is still importing its built-ins (a soak's first chat messages answered 500:
+    未知的对话能力 'help'（可用：无）)."""
+    (tmp_path / "slow_builtin_items.py").write_text(SLOW_BUILTIN, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    registry: Registry[Any] = Registry("register_sheet_kinds", "测试项", builtins=("slow_builtin_items",))
+    start = threading.Barrier(8)
+
+    def first_use(_: int) -> list[str]:
+        start.wait()
+        return registry.names()
+
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            seen = list(pool.map(first_use, range(8)))
+    finally:
+        unregister_plugin("slow_builtin_items")
+        sys.modules.pop("slow_builtin_items", None)
+    assert all("slow" in names for names in seen), seen
+    assert "slow" not in registry  # taken back out like any plugin
