@@ -42,6 +42,7 @@ _manager = pluggy.PluginManager(PROJECT_NAME)
 _manager.add_hookspecs(hookspecs)
 _generation = 0
 _entry_points_loaded = False
+_entry_points_loading = False  # only the thread holding _lock sees it True
 #: Serialises changes to the plugin manager (server requests run in threads). Imports happen outside it:
 #: a module's own import lock makes a second importer wait for the first.
 _lock = threading.RLock()
@@ -95,14 +96,19 @@ def unregister_plugin(name: str) -> None:
 
 def load_entry_points() -> None:
     """Load third-party plugins from the ``jixiao`` entry-point group (once per process)."""
-    global _entry_points_loaded
+    global _entry_points_loaded, _entry_points_loading
     if _entry_points_loaded:
         return
-    with _lock:  # another thread waits for them; this thread, re-entering from a plugin's import, goes on
-        if not _entry_points_loaded:
-            _entry_points_loaded = True
+    with _lock:  # another thread waits here until they are loaded; this thread, re-entering from a plugin's import, goes on
+        if _entry_points_loaded or _entry_points_loading:
+            return
+        _entry_points_loading = True
+        try:
             if _manager.load_setuptools_entrypoints(ENTRY_POINT_GROUP):
                 _bump()
+        finally:
+            _entry_points_loading = False
+            _entry_points_loaded = True  # set last: a thread that sees it finds every plugin registered
 
 
 def plugin_names() -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -25,10 +26,15 @@ def text_hash(text: str) -> str:
 
 
 class VectorCache:
-    """A SQLite table of float32 vectors; safe to delete (it is only a cache)."""
+    """A SQLite table of float32 vectors; safe to delete (it is only a cache).
+
+    One connection serves every thread of a server process: each call holds the cache's lock while it
+    uses it, so one thread's transaction never takes in another's statements.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._lock = threading.Lock()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(path, timeout=30, check_same_thread=False)
@@ -44,23 +50,26 @@ class VectorCache:
         for i in range(0, len(unique), 500):
             part = unique[i : i + 500]
             marks = ",".join("?" * len(part))
-            for key, blob in self._db.execute(f"SELECT hash, vec FROM vectors WHERE model = ? AND hash IN ({marks})", (model, *part)):
+            with self._lock:
+                rows = self._db.execute(f"SELECT hash, vec FROM vectors WHERE model = ? AND hash IN ({marks})", (model, *part)).fetchall()
+            for key, blob in rows:
                 found[key] = np.frombuffer(blob, dtype=np.float32)
         return found
 
     def put_many(self, model: str, items: dict[str, np.ndarray]) -> None:
         """Store vectors in one transaction: all of them or, if the disk is full or read-only, none and a :class:`StoreError`."""
+        rows = [(model, key, np.asarray(vec, dtype=np.float32).tobytes()) for key, vec in items.items()]
         try:
-            with self._db:
+            with self._lock, self._db:
                 self._db.executemany(
-                    "INSERT OR REPLACE INTO vectors (model, hash, vec) VALUES (?, ?, ?)",
-                    [(model, key, np.asarray(vec, dtype=np.float32).tobytes()) for key, vec in items.items()],
+                    "INSERT OR REPLACE INTO vectors (model, hash, vec) VALUES (?, ?, ?)", rows
                 )
         except sqlite3.OperationalError as exc:  # "database or disk is full", "attempt to write a readonly database"
             raise StoreError(f"无法写入向量缓存 {self.path}（{exc}）：磁盘已满或数据目录只读。请释放磁盘空间或检查权限后重新导入；已导入的文档不受影响。") from exc
 
     def count(self, model: str) -> int:
-        return int(self._db.execute("SELECT COUNT(*) FROM vectors WHERE model = ?", (model,)).fetchone()[0])
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM vectors WHERE model = ?", (model,)).fetchone()[0])
 
     def import_bundle(self, path: Path, model: str) -> int:
         """Load a shipped ``.npz`` of (hashes, vectors) for ``model``; returns how many were new."""
@@ -83,7 +92,8 @@ class VectorCache:
         return len(keys)
 
     def close(self) -> None:
-        self._db.close()
+        with self._lock:
+            self._db.close()
 
 
 def frozen_vector(vector: np.ndarray) -> np.ndarray:
