@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import gc
 import json
 import os
 import sys
@@ -146,8 +147,19 @@ app.command()(serve)
 app.add_typer(keys_app, name="keys")
 
 
+def _collect_less() -> None:
+    """Run Python's cyclic garbage collector a seventieth as often as by default.
+
+    A command's start-up makes some 10^6 objects that live as long as the process (the modules,
+    classes and schemas of chromadb, pydantic, typer); at the default threshold (a pass every 700
+    new objects) the collector walks them again and again: about a tenth of a `jixiao search`
+    process's CPU. Garbage cycles are still collected, only in fewer, larger passes."""
+    gc.set_threshold(50_000, 50, 100)
+
+
 def main() -> None:
     """Console entry point: bad input exits 2 with a message, never a traceback."""
+    _collect_less()
     try:
         chinese_placeholders(typer.main.get_command(app))(prog_name="jixiao")
     except KeyboardInterrupt:

@@ -10,9 +10,11 @@ tokenized from its chunks in Chroma and written back, once, for everyone.
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +31,22 @@ log = logging.getLogger(__name__)
 #: Share of masked (removed or replaced) rows at which the view is rebuilt from the postings.
 COMPACT_AT = 0.5
 _TABLE_KINDS = ("scoring_table", "findings_list")
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for a while (then back on if it was on).
+
+    Loading the postings makes some 10^5 small objects (rows, metadata, words), none in a cycle;
+    while they are made, each full pass of the collector also walks every object the process
+    already holds (chromadb's, pydantic's), which in a ``jixiao search`` process cost more than the load."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class LiveKeyword:
@@ -100,9 +118,10 @@ class LiveKeyword:
                 _, changed = self.postings.changed_since(self._seen)
             if self._view is None or changed is None or self._view.dead_share() > COMPACT_AT:
                 self._view, self._gens, changed = KeywordView(), {}, set()
-            self._apply(self._view, changed)
-            self._seen = generation
-            self._snapshot = self._view.snapshot()
+            with _collector_paused():
+                self._apply(self._view, changed)
+                self._seen = generation
+                self._snapshot = self._view.snapshot()
             return self._snapshot
 
     def _apply(self, view: KeywordView, changed: set[str]) -> None:

@@ -57,11 +57,44 @@ def _grow(array: np.ndarray, size: int) -> np.ndarray:
     return grown
 
 
+def _sorted_run(gids: np.ndarray, slots: np.ndarray, tfs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    order = np.argsort(gids, kind="stable")  # stable: a token's older slots stay first
+    return gids[order], slots[order], tfs[order]
+
+
+class _Runs:
+    """Postings (token number → slots and term frequencies) as a few runs sorted by token number, never changed in place.
+
+    Adding a batch sorts it once (no Python loop over its tokens); a lookup binary-searches each run.
+    Past ``MAX_RUNS`` runs they are merged into one, so lookups stay a handful of searches."""
+
+    MAX_RUNS = 8
+
+    def __init__(self, runs: tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...] = ()) -> None:
+        self.runs = runs
+
+    def plus(self, gids: np.ndarray, slots: np.ndarray, tfs: np.ndarray) -> "_Runs":
+        runs = self.runs + (_sorted_run(gids, slots, tfs),)
+        if len(runs) > self.MAX_RUNS:
+            runs = (_sorted_run(*(np.concatenate([run[i] for run in runs]) for i in range(3))),)
+        return _Runs(runs)
+
+    def get(self, gid: int) -> tuple[np.ndarray, np.ndarray] | None:
+        parts = []
+        for gids, slots, tfs in self.runs:
+            lo, hi = np.searchsorted(gids, gid, "left"), np.searchsorted(gids, gid, "right")
+            if hi > lo:
+                parts.append((slots[lo:hi], tfs[lo:hi]))
+        if len(parts) <= 1:
+            return parts[0] if parts else None
+        return np.concatenate([part[0] for part in parts]), np.concatenate([part[1] for part in parts])
+
+
 class _Side:
-    """Postings of one granularity (chunks or units) over slots; a new dict per change, so a running search keeps its own."""
+    """Postings of one granularity (chunks or units) over slots; new runs per change, so a running search keeps its own."""
 
     def __init__(self) -> None:
-        self.post: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self.post = _Runs()
         self.length = np.zeros(0, dtype=np.float32)
         self.alive = np.zeros(0, dtype=np.float32)
         self.df = np.zeros(0, dtype=np.int64)
@@ -79,14 +112,7 @@ class _Side:
         self.total += float(lengths.sum())
         self.df = _grow(self.df, vocab_size)
         self.df[: vocab_size] += np.bincount(gids, minlength=vocab_size)[:vocab_size]
-        order = np.argsort(gids, kind="stable")
-        gids, slots, tfs = gids[order], slots[order], tfs[order]
-        bounds = np.r_[0, np.flatnonzero(np.diff(gids)) + 1, len(gids)].tolist()
-        post = dict(self.post)
-        for gid, start, end in zip(gids[bounds[:-1]].tolist() if len(gids) else [], bounds[:-1], bounds[1:]):
-            old = post.get(gid)
-            post[gid] = (np.concatenate([old[0], slots[start:end]]), np.concatenate([old[1], tfs[start:end]])) if old else (slots[start:end], tfs[start:end])
-        self.post = post
+        self.post = self.post.plus(gids, slots, tfs)
 
     def remove(self, gids: np.ndarray, slots: np.ndarray) -> None:
         """Mask ``slots`` and take their postings (``gids``, one per token and row) out of the totals."""
@@ -102,7 +128,7 @@ class _Side:
 class _Scorer:
     """The ``top`` of one side at one moment, as KeywordIndex expects of its score matrices."""
 
-    def __init__(self, vocab: dict[str, int], post: dict[int, tuple[np.ndarray, np.ndarray]], length: np.ndarray, alive: np.ndarray, df: np.ndarray, size: int, n: int, avgdl: float) -> None:
+    def __init__(self, vocab: dict[str, int], post: "_Runs", length: np.ndarray, alive: np.ndarray, df: np.ndarray, size: int, n: int, avgdl: float) -> None:
         self.vocab, self.post, self.length, self.alive, self.df = vocab, post, length, alive, df
         self.num_docs, self.n, self.avgdl = size, n, avgdl
 

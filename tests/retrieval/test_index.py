@@ -206,3 +206,25 @@ def test_an_index_refuses_another_embedder(tmp_path: Path) -> None:
 
     with pytest.raises(StoreError, match="不能混用"):
         PrecedentIndex(tmp_path / "home", Other())
+
+
+def test_the_vector_index_is_saved_every_hundred_chunks_also_in_an_older_data_directory(tmp_path: Path) -> None:
+    """A new process inserts the chunks written since Chroma last saved its vector index before its first query:
+    new chunk collections save every SYNC_THRESHOLD chunks, and one made with Chroma's default (1000) is switched on open."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    from retrieval.store import CHUNKS, SYNC_THRESHOLD
+
+    def threshold(store: ChromaStore) -> int:
+        return int(store.chunks.configuration_json["hnsw"]["sync_threshold"])
+
+    assert threshold(make_index(tmp_path / "new").store) == SYNC_THRESHOLD <= 100
+    old = tmp_path / "old" / "chroma"
+    client = chromadb.PersistentClient(path=str(old), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False))
+    made = client.get_or_create_collection(CHUNKS, embedding_function=None, metadata={"hnsw:space": "cosine", "embedder": HashEmbedder.name, "dim": HashEmbedder().dim})
+    assert made.configuration_json["hnsw"]["sync_threshold"] == 1000
+    index = make_index(tmp_path / "old")
+    assert threshold(index.store) == SYNC_THRESHOLD
+    index.ingest([copy_reports(tmp_path, ["r05_shuzizhengfu.md"])])
+    assert index.search("资金拨付不及时", k=3, mode="dense")

@@ -117,3 +117,30 @@ def test_postings_missing_for_a_committed_document_are_rebuilt_from_chroma(tmp_p
     again = LiveKeyword(home / "keyword.sqlite3", fresh.store, fresh._live)
     searcher, rows = again.current()
     assert len(rows.ids) == sum(record.chunks for record in fresh.catalog().values())
+
+
+def test_a_view_grown_one_document_at_a_time_scores_like_one_loaded_at_once(tmp_path: Path, seeds: Path) -> None:
+    """Each add keeps its postings as one more sorted run, merged past a few: grown one document at a time
+    (the five seeds and the bundled reports), the view scores every query as one loaded in one batch,
+    both while it holds several runs and after they were merged."""
+    from retrieval.keyword_view import KeywordView
+
+    index = PrecedentIndex(tmp_path / "home", HashEmbedder())
+    index.ingest([seeds, Path(__file__).resolve().parents[2] / "corpus" / "reports"])
+    docs = index.keyword.postings.get(sorted(index.catalog()))
+    assert len(docs) > 12
+    grown, found = KeywordView(), 0
+    for count, doc in enumerate(docs, start=1):
+        grown.add([doc])
+        if count not in (5, 9, 12, len(docs)):
+            continue
+        at_once = KeywordView()
+        at_once.add(docs[:count])
+        (searcher, rows), (mine, my_rows) = at_once.snapshot(), grown.snapshot()
+        assert my_rows.ids == rows.ids
+        for query in QUERIES:
+            want, got = searcher.search(query, 20), mine.search(query, 20)
+            assert [cid for cid, _ in got] == [cid for cid, _ in want], (count, query)
+            assert [score for _, score in got] == pytest.approx([score for _, score in want], rel=1e-5), (count, query)
+            found += len(want)
+    assert found > 400
