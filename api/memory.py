@@ -10,6 +10,7 @@ Elsewhere than glibc (macOS, musl) both are no-ops.
 from __future__ import annotations
 
 import ctypes
+import gc
 import sys
 import threading
 from typing import Any
@@ -18,6 +19,10 @@ from typing import Any
 M_ARENA_MAX = -8
 #: Arenas per process: the event loop's thread and one shared by the request threads.
 ARENAS = 2
+#: Python's own collector thresholds, for a process that runs for hours: the CLI raises them for its
+#: one-shot commands (jixiao/cli.py), where start-up objects dominate; a server collects at the default pace,
+#: so that garbage cycles do not wait hours in the oldest generation.
+SERVER_GC_THRESHOLDS = (700, 10, 10)
 #: Seconds between trims of the heap's free pages (a trim costs milliseconds).
 TRIM_EVERY = 60.0
 
@@ -60,5 +65,6 @@ def start_trimming(every: float = TRIM_EVERY) -> threading.Event | None:
 
 def tune_server_process() -> None:
     """For a process that will serve requests (``jixiao serve``, each of its workers): before its threads start."""
+    gc.set_threshold(*SERVER_GC_THRESHOLDS)
     limit_arenas()
     start_trimming()

@@ -46,3 +46,13 @@ def test_the_trimming_thread_runs_until_stopped() -> None:
     stop.set()
     running[-1].join(timeout=5)
     assert not running[-1].is_alive()
+
+
+def test_a_server_collects_garbage_at_pythons_pace_though_the_cli_collects_less() -> None:
+    script = (
+        "import gc\nfrom jixiao.cli import _collect_less\nfrom api.memory import tune_server_process\n"
+        "_collect_less()\ncli = gc.get_threshold()\ntune_server_process()\nprint(cli[0], gc.get_threshold()[0])"
+    )
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120, check=True)
+    cli, server = (int(x) for x in out.stdout.split())
+    assert cli > server == memory.SERVER_GC_THRESHOLDS[0]
