@@ -329,6 +329,28 @@ def open_loop(load_: Load, rate: float, seconds: float) -> tuple[Tally, float]:
     return tally, time.perf_counter() - started
 
 
+def warm_up(load_: Load, workers: int, each: int = 3, most: int = 300) -> None:
+    """Every worker's first requests of each kind import and load things: send each kind until every worker
+    has answered it ``each`` times (at most ``most`` requests a kind), counted nowhere. Each warm-up request
+    goes on a new connection: a kept-alive one stays with the worker that accepted it, and a worker left cold
+    would spend its first requests' CPU inside the measured ideal."""
+
+    def fresh(kind: str, i: int, tally: Tally) -> None:
+        load_.one(kind, random.Random(i), tally)
+        connection = getattr(load_.local, "connection", None)
+        if connection is not None:
+            connection.close()
+            load_.local.connection = None
+
+    with ThreadPoolExecutor(4) as pool:
+        for kind in ("search", "score", "draft"):
+            tally, sent = Tally(), 0
+            while sent < most and (len(tally.workers) < workers or min(tally.workers.values()) < each):
+                list(pool.map(lambda i: fresh(kind, i, tally), range(sent, sent + 4)))
+                sent += 4
+            print(f"  warm-up {kind:6s}: {sent} requests, answered by " + ", ".join(f"{pid} {n}" for pid, n in sorted(tally.workers.items())))
+
+
 def ideal(load_: Load, root: int, requests: int) -> float:
     """Ideal throughput: cores ÷ the server's CPU seconds per request of the mix, one request at a time.
 
@@ -383,10 +405,8 @@ def run(args: argparse.Namespace, workers: int) -> dict[str, float]:
         server = start_server(home, port, workers, args.embedder, log)
         try:
             load_ = Load(base, args.soak, args.repeat_queries)
-            warm = Tally()  # every worker's first requests of each kind import and load things: not counted anywhere
-            with ThreadPoolExecutor(8) as pool:
-                list(pool.map(lambda i: load_.one(["search", "score", "draft"][i % 3], random.Random(i), warm), range(24 * workers)))
             print(f"\n=== {workers} worker(s), {args.embedder} ===")
+            warm_up(load_, workers)
             out["ideal"] = ideal(load_, server.pid, args.ideal_requests)
             seconds = args.minutes * 60 if args.minutes else args.seconds
             every = 60.0 if args.minutes else args.sample
