@@ -223,7 +223,11 @@ class Load:
     def session(self, tally: Tally) -> str:
         session = getattr(self.local, "session", None)
         if session is None:
-            session = self.local.session = self.http().post("/v1/sessions", json={"case": self.case}).json()["id"]
+            try:
+                response = self.http().post("/v1/sessions", json={"case": self.case})
+            except httpx.RemoteProtocolError:  # a kept connection the server closed as idle meanwhile: once more, on a new one
+                response = self.http().post("/v1/sessions", json={"case": self.case})
+            session = self.local.session = response.json()["id"]
             with tally.lock:
                 tally.sent[session] = 0
         return str(session)
