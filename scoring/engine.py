@@ -18,10 +18,6 @@ from scoring.tree import Tree, TreeIndex
 from scoring.weights import weights_at
 
 
-#: Rules that may read each finding's 问题定性 or severity (``weighted``); the rest only count.
-WEIGHING_RULES = frozenset({"per_finding", "composite"})
-
-
 def score_case(case: Case) -> ScoreResult:
     """Score every leaf by its rule, sum subtotals and the total, grade it, and check it."""
     return _score(case)
@@ -67,7 +63,7 @@ def _score(case: Case) -> ScoreResult:
             if waived_by_leaf:
                 waived = waived_at[i] = waived_by_leaf.get(path, 0)
                 counted -= waived
-            if rule_type in WEIGHING_RULES and rule.weighted:
+            if rule.weighted:  # the rule reads each finding's 问题定性 or severity; the rest only count them
                 if by_leaf is None:
                     by_leaf = index.findings_by_leaf(case.findings)
                 attached = weighed[i] = by_leaf.get(path, ())

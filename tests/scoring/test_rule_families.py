@@ -3,13 +3,15 @@ findings counted under two leaves, lateness, upper-bound targets and stated grou
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from conftest import CASES, leaf_case, leaf_score
+from conftest import CASES, ROOT, leaf_case, leaf_score
 from scoring import Case, CaseFileError, load_case, parse_case, score_case
 from scoring.results import ScoreResult
 
@@ -292,3 +294,56 @@ class TestStatedGroups:
         with pytest.raises(CaseFileError) as exc:
             parse(text)
         assert str(exc.value) == "test.yaml:8: stated.groups[0].members[1]: 找不到指标“无此”"
+
+
+PLUGIN_FAMILY_READING_FINDINGS = """
+from decimal import Decimal
+from typing import Literal
+
+from core.plugins import hookimpl, register_plugin
+from scoring.rules.base import RuleOutcome, RuleParams, RuleType, clamp
+
+
+class ByNature(RuleParams):
+    type: Literal["by_nature"]
+    per: Decimal
+
+    @property
+    def weighted(self) -> bool:
+        return True
+
+
+def apply(params, ctx):
+    natures = sorted({f.nature for f in ctx.findings if f.waived is None})
+    score = clamp(ctx.weight - params.per * len(natures), ctx.weight)
+    return RuleOutcome(score, "、".join(natures) or "无问题")
+
+
+class Firm:
+    @hookimpl
+    def register_rules(self, register):
+        register(RuleType(name="by_nature", label="每类问题扣分", params=ByNature, apply=apply))
+
+
+register_plugin(Firm(), name="firm-rules")
+from scoring import Case, score_case  # the case model is built with the registry as it is now
+
+case = Case.model_validate({
+    "project": {"name": "插件规则"}, "full_score": 10,
+    "indicators": [{"name": "过程", "children": [{"name": "制度执行", "weight": 10, "rule": {"type": "by_nature", "per": 2}}]}],
+    "findings": [
+        {"nature": "合同管理不规范", "indicator": "制度执行"},
+        {"nature": "合同管理不规范", "indicator": "制度执行"},
+        {"nature": "验收不及时", "indicator": "制度执行"},
+    ],
+})
+result = score_case(case)
+print(result.total, result.node("制度执行").audit)
+"""
+
+
+def test_a_plugin_family_that_reads_findings_by_kind_is_given_them() -> None:
+    """A third-party family says through ``weighted`` that it reads each finding's 问题定性, as the built-ins do."""
+    out = subprocess.run([sys.executable, "-c", PLUGIN_FAMILY_READING_FINDINGS], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["6.00", "合同管理不规范、验收不及时"]  # two kinds × 2 points off 10
