@@ -208,8 +208,8 @@ class ChromaStore:
         CPU of reading every chunk's metadata; an id of another form is judged by its metadata."""
         stale: list[str] = []
         other: list[str] = []
-        for offset in range(0, self._call(self.chunks.count), PAGE):
-            for chunk_id in self._call(self.chunks.get, include=[], limit=PAGE, offset=offset)["ids"]:
+        for page in self._pages(include=[]):
+            for chunk_id in page["ids"]:
                 owner = chunk_owner(chunk_id)
                 if owner is None:
                     other.append(chunk_id)
@@ -227,11 +227,13 @@ class ChromaStore:
         self._call(self.chunks.delete, where={"$and": [{"doc_id": doc_id}, {"gen": {"$ne": generation}}]})
 
     def iter_chunks(self, include_documents: bool = True) -> Iterator[tuple[list[str], list[dict[str, Any]], list[str]]]:
-        include = ["metadatas", "documents"] if include_documents else ["metadatas"]
-        total = self._call(self.chunks.count)
-        for offset in range(0, total, PAGE):
-            page = self._call(self.chunks.get, include=include, limit=PAGE, offset=offset)
+        for page in self._pages(include=["metadatas", "documents"] if include_documents else ["metadatas"]):
             yield page["ids"], page["metadatas"], page.get("documents") or [""] * len(page["ids"])
+
+    def _pages(self, include: list[str]) -> Iterator[dict[str, Any]]:
+        """Every chunk, ``PAGE`` at a time, with the fields ``include`` names (ids always)."""
+        for offset in range(0, self._call(self.chunks.count), PAGE):
+            yield self._call(self.chunks.get, include=include, limit=PAGE, offset=offset)
 
     def document_chunks(self, doc_id: str, generation: str) -> tuple[list[str], list[dict[str, Any]], list[str]]:
         """The chunks of one committed document generation: ids, metadata, texts (in no particular order)."""
