@@ -160,14 +160,6 @@ class TreeIndex:
                 self._names.setdefault(item.node.name, []).append(item)
         return self._names
 
-    def count_by_leaf(self, keys: Iterable[str | None]) -> Counter[str]:
-        """How many of ``keys`` (finding indicators) name each node path; ``None`` counts nowhere."""
-        counts: Counter[str] = Counter()
-        for key, times in Counter(keys).items():
-            if key is not None:
-                counts[self.resolve(key).path] += times
-        return counts
-
     def finding_counts(self, findings: list[Finding]) -> "FindingCounts":
         """Findings counted under each leaf path (``also_indicators`` included), the waived ones among them,
         and how many findings name no indicator.
