@@ -11,7 +11,9 @@ median over the repeats, in wall-clock time and in this process's CPU time
 time); then scoring plus reading every node's audit (what ``jixiao score`` and
 ``--json`` pay: node results and their audits are built on first read); and a
 baseline, the same engine on a 100-leaf case, so the ratio shows how cost grows
-with size.
+with size. A "machine speed" line gives the cost of one field read on this
+machine (pydantic and plain): the engine is mostly such reads, so compare those
+before comparing score times from two machines (or two moments of a shared one).
 Aim: scoring under 100 ms median.
 """
 
@@ -23,6 +25,7 @@ import random
 import statistics
 import sys
 import time
+import timeit
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +84,28 @@ def timed(function: Any, repeat: int) -> tuple[list[float], list[float]]:
     return wall, cpu
 
 
+def field_read_ns(repeat: int = 5) -> tuple[float, float]:
+    """Nanoseconds per field read on a case finding (pydantic) and on a plain slotted object, on this machine.
+
+    The engine's cost is mostly such reads (≈ 275,000 per score of the 10,000-leaf case), so these two figures
+    say how fast a machine is for it: compare them before comparing score times measured on two machines.
+    """
+    finding = Case.model_validate({"project": {"name": "基准"}, "full_score": "1", "indicators": [{"name": "a", "weight": "1", "rule": {"type": "ratio", "rate": "100"}}], "findings": [{"nature": "x", "indicator": "a"}]}).findings[0]
+
+    class Plain:
+        __slots__ = ("indicator",)
+
+        def __init__(self) -> None:
+            self.indicator = "a"
+
+    plain = Plain()
+    number = 200_000
+    out = []
+    for target in (finding, plain):
+        out.append(min(timeit.repeat("target.indicator", globals={"target": target}, number=number, repeat=repeat)) / number * 1e9)
+    return out[0], out[1]
+
+
 def line(label: str, times: tuple[list[float], list[float]], places: int = 1, note: str = "") -> str:
     wall, cpu = times
     width = 8
@@ -114,6 +139,8 @@ def main() -> None:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"case: {args.leaves} leaves ({len(RULE_MAKERS)} rule families), {args.findings} findings, {len(result.nodes)} nodes, total {result.total}, {len(result.checks)} checks")
     print(f"machine: {os.cpu_count()} CPUs, load average {load:.2f} (wall clock counts waiting for a loaded machine; cpu is this process's own time)")
+    pydantic_read, plain_read = field_read_ns()
+    print(f"machine speed: a field read costs {pydantic_read:.0f} ns on a case finding (pydantic), {plain_read:.0f} ns on a plain object (compare these before comparing two machines' times)")
     print(line("validate (pydantic):", validate))
     print(line("score (engine):", score, note="   (aim < 100 ms median)"))
     print(line("score + every audit:", audits))

@@ -159,3 +159,30 @@ findings:
         parse_case(text)
     result = score_case(parse_case(text.replace("indicator: 及时性", "indicator: 乙/及时性")))
     assert result.node("乙/及时性").score == Decimal("49.00")
+
+
+def test_a_waived_finding_under_two_leaves_is_counted_in_neither() -> None:
+    """Counts by leaf, with also_indicators and waived findings (TreeIndex.finding_counts reads their fields)."""
+    case = parse_case(
+        """
+project: {name: 示例}
+full_score: 10
+indicators:
+  - name: 管理
+    weight: 10
+    children:
+      - {name: 采购合规性, weight: 5, rule: {type: per_finding, per: 1}}
+      - {name: 合同管理, weight: 5, rule: {type: per_finding, per: 0.5}}
+findings:
+  - {nature: 未按规定采购, indicator: 采购合规性, also_indicators: [合同管理]}
+  - {nature: 未按规定采购, indicator: 采购合规性}
+  - {nature: 合同未备案, indicator: 合同管理, also_indicators: [采购合规性], waived: 已在评价期内整改}
+  - {nature: 资料不全}
+"""
+    )
+    result = score_case(case)
+    purchase, contract = result.node("采购合规性"), result.node("合同管理")
+    assert (purchase.findings, purchase.score) == (2, Decimal("3.00"))  # 5 − 2 × 1; the waived one not counted
+    assert (contract.findings, contract.score) == (1, Decimal("4.50"))  # 5 − 1 × 0.5
+    assert "另列 1 例未扣分" in purchase.audit and "另列 1 例未扣分" in contract.audit
+    assert [check.kind for check in result.checks] == ["unattached_finding"]  # 资料不全 names no indicator
