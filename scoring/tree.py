@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
+from itertools import compress
 from operator import attrgetter, itemgetter
 from decimal import Decimal
 from typing import NamedTuple
@@ -177,13 +178,11 @@ class TreeIndex:
         fields = list(map(_FIELDS, findings))
         keys: Counter[str | None] = Counter(map(_INDICATOR, fields))
         unattached = keys.pop(None, 0)
-        for row in filter(_ALSO, fields):
-            keys.update(row["also_indicators"])
+        for finding in compress(findings, map(_ALSO, fields)):  # the few counted under a second leaf
+            keys.update(finding.also_indicators)
         waived: Counter[str | None] = Counter()
-        for row in filter(_WAIVED, fields):
-            if row["indicator"] is not None:
-                waived[row["indicator"]] += 1
-            waived.update(row["also_indicators"])
+        for finding in compress(findings, map(_WAIVED, fields)):
+            waived.update(finding.indicators)
         return FindingCounts(self._paths_of(keys), self._paths_of(waived), unattached)
 
     def _paths_of(self, keys: Counter[str | None]) -> Counter[str]:
