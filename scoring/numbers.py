@@ -96,10 +96,7 @@ def fmt_pct(rate: Decimal, decimals: int = 2) -> str:
 
 def pct_to_fraction(percent: Decimal, decimals: int = 2) -> Decimal:
     """Round a percentage the way it is printed, then return it as a fraction."""
-    try:  # quantize() inlined: every ratio leaf calls this, and the call costs as much as the rounding
-        return percent.quantize(_QUANTA[decimals], ROUND_HALF_UP) / HUNDRED
-    except InvalidOperation:
-        return quantize(percent, decimals) / HUNDRED
+    return quantize(percent, decimals) / HUNDRED
 
 
 def ratio(numerator: Decimal, denominator: Decimal) -> Decimal | None:
